@@ -1,0 +1,46 @@
+// The self-contained CDN bundle: dist/pkce-login.js, one minified ES module with lit,
+// idb-keyval and oauth4webapi inside, loadable from a <script type="module">.
+import resolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+
+/** Collapses the white space inside css`` templates, which terser leaves alone. */
+function minifyCssTemplates() {
+  return {
+    name: 'minify-css-templates',
+    transform(code, id) {
+      if (!id.endsWith('.styles.js')) return null;
+      const minified = code.replace(/css\s*`([^`]*)`/g, (_, body) =>
+        'css`' +
+        body
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/\s+/g, ' ')
+          .replace(/\s*([{}:;,>])\s*/g, '$1')
+          .replace(/;}/g, '}')
+          .trim() +
+        '`',
+      );
+      return { code: minified, map: null };
+    },
+  };
+}
+
+export default {
+  input: 'dist/npm/pkce-login.js',
+  output: {
+    file: 'dist/pkce-login.js',
+    format: 'es',
+    sourcemap: true,
+  },
+  plugins: [
+    minifyCssTemplates(),
+    resolve({ browser: true }),
+    terser({
+      ecma: 2022,
+      module: true,
+      compress: { passes: 3 },
+      // Private members are named __x (lit's convention) so that they can be shortened safely.
+      mangle: { properties: { regex: /^__/ } },
+      format: { comments: false },
+    }),
+  ],
+};

@@ -1,0 +1,183 @@
+/**
+ * Configuration resolution: turns the element's attribute values into one validated,
+ * normalised {@link ResolvedConfig}, or throws an `invalid_config` {@link PkceLoginError} that
+ * names the attribute at fault.
+ *
+ * Pure: no DOM, no storage, no network. The page's URL is passed in.
+ *
+ * @packageDocumentation
+ */
+
+import { PkceLoginError } from './errors.js';
+
+/** The raw values the element holds, as set through attributes or properties. */
+export interface ConfigInput {
+  issuer?: string | null | undefined;
+  domain?: string | null | undefined;
+  clientId?: string | null | undefined;
+  redirectUri?: string | null | undefined;
+  scope?: string | null | undefined;
+  audience?: string | null | undefined;
+  postLogoutRedirectUri?: string | null | undefined;
+  authorizationEndpoint?: string | null | undefined;
+  tokenEndpoint?: string | null | undefined;
+  userinfoEndpoint?: string | null | undefined;
+  endSessionEndpoint?: string | null | undefined;
+  session?: string | null | undefined;
+  refresh?: string | null | undefined;
+  mode?: string | null | undefined;
+  par?: boolean | null | undefined;
+  clockTolerance?: number | string | null | undefined;
+  timeout?: number | string | null | undefined;
+}
+
+/** Explicit endpoints, for servers without discovery; each overrides the discovered one. */
+export interface ExplicitEndpoints {
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  userinfo_endpoint?: string;
+  end_session_endpoint?: string;
+}
+
+/** A validated configuration. Every URL in it is absolute. */
+export interface ResolvedConfig {
+  /** The issuer exactly as configured (or derived from `domain`); compared exactly with the provider's. */
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  postLogoutRedirectUri: string;
+  /** Space-separated scopes, with `offline_access` added when refresh is on and `openid` is asked. */
+  scope: string;
+  audience: string | undefined;
+  endpoints: ExplicitEndpoints;
+  /** `persistent`: the session survives reloads; `memory`: gone on reload. */
+  session: 'persistent' | 'memory';
+  refresh: boolean;
+  mode: 'redirect' | 'popup';
+  par: boolean;
+  /** Seconds of clock skew accepted in token validation. */
+  clockTolerance: number;
+  /** Milliseconds before a provider request is abandoned. */
+  timeout: number;
+  /** True when the issuer or an explicit endpoint is a plain-`http:` loopback URL (development only). */
+  allowHttp: boolean;
+}
+
+/** The scopes asked for when the `scope` attribute is absent. */
+export const DEFAULT_SCOPE = 'openid profile email';
+
+/** True for the hosts where plain `http:` is accepted: `localhost`, `127.0.0.1`, `[::1]`. */
+export function isLoopbackHost(hostname: string): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(hostname);
+}
+
+function invalid(attribute: string, problem: string, value?: unknown): PkceLoginError {
+  return new PkceLoginError('invalid_config', `"${attribute}" ${problem}${value === undefined ? '' : `, got "${value}"`}`);
+}
+
+function text(value: string | null | undefined): string | undefined {
+  return value?.trim() || undefined;
+}
+
+/** Parses a provider URL: absolute, `https:` (or `http:` on a loopback host), no credentials. */
+function providerUrl(attribute: string, value: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (
+    !url ||
+    url.username ||
+    url.password ||
+    !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+  ) {
+    throw invalid(attribute, 'must be an https: URL (http: only on localhost, 127.0.0.1, [::1])', value);
+  }
+  return url;
+}
+
+function resolveIssuer(input: ConfigInput): string {
+  const issuer = text(input.issuer);
+  const domain = text(input.domain);
+  if (domain !== undefined && !/^[a-z0-9.-]+(:\d+)?$/i.test(domain)) {
+    throw invalid('domain', 'must be a host name such as "tenant.eu.auth0.com"', domain);
+  }
+  if (issuer !== undefined && domain !== undefined) throw invalid('domain', 'and "issuer" cannot both be set');
+  const resolved = issuer ?? (domain && `https://${domain}/`);
+  if (!resolved) throw invalid('issuer', 'is required (or "domain")');
+  const url = providerUrl(issuer ? 'issuer' : 'domain', resolved);
+  if (url.search || url.hash) throw invalid('issuer', 'must not have a query or fragment', resolved);
+  return resolved;
+}
+
+/** A URL on the page's origin, relative to the page; `fallback` when absent. */
+function pageUrl(attribute: string, value: string | undefined, page: URL, fallback: string): string {
+  if (value === undefined) return fallback;
+  const url = URL.canParse(value, page) ? new URL(value, page) : undefined;
+  if (url?.origin !== page.origin) throw invalid(attribute, `must be a URL on ${page.origin}`, value);
+  url.hash = '';
+  return url.href;
+}
+
+function oneOf<T extends string>(attribute: string, value: string | null | undefined, allowed: readonly [T, ...T[]]): T {
+  const normalised = (text(value) ?? allowed[0]).toLowerCase() as T;
+  if (!allowed.includes(normalised)) throw invalid(attribute, `must be ${allowed.join(' or ')}`, value);
+  return normalised;
+}
+
+function atLeast(attribute: string, value: number | string | null | undefined, fallback: number, min: number): number {
+  if (value === null || value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!(parsed >= min) || parsed === Infinity) throw invalid(attribute, `must be a number ≥ ${min}`, value);
+  return parsed;
+}
+
+/**
+ * Validates the element's configuration.
+ *
+ * @param input the raw attribute / property values
+ * @param page the page's URL (`location.href`); the default redirect URI is its origin + path
+ * @returns the resolved configuration
+ * @throws {PkceLoginError} `invalid_config`, with a message naming the attribute at fault
+ */
+export function resolveConfig(input: ConfigInput, page: URL): ResolvedConfig {
+  const issuer = resolveIssuer(input);
+  const clientId = text(input.clientId);
+  if (!clientId) throw invalid('client-id', 'is required');
+
+  const redirectUri = pageUrl('redirect-uri', text(input.redirectUri), page, page.origin + page.pathname);
+  const endpoints: ExplicitEndpoints = {};
+  const explicit = {
+    authorization_endpoint: input.authorizationEndpoint,
+    token_endpoint: input.tokenEndpoint,
+    userinfo_endpoint: input.userinfoEndpoint,
+    end_session_endpoint: input.endSessionEndpoint,
+  };
+  for (const [key, value] of Object.entries(explicit) as [keyof ExplicitEndpoints, string | null | undefined][]) {
+    const url = text(value);
+    if (url) endpoints[key] = providerUrl(key.replace(/_/g, '-'), url).href;
+  }
+
+  const refresh = oneOf('refresh', input.refresh, ['on', 'off']) === 'on';
+  const scopes = new Set((text(input.scope) ?? DEFAULT_SCOPE).split(/\s+/));
+  if (refresh && scopes.has('openid')) scopes.add('offline_access');
+
+  return {
+    issuer,
+    clientId,
+    redirectUri,
+    postLogoutRedirectUri: pageUrl('post-logout-redirect-uri', text(input.postLogoutRedirectUri), page, redirectUri),
+    scope: [...scopes].join(' '),
+    audience: text(input.audience),
+    endpoints,
+    session: oneOf('session', input.session, ['persistent', 'memory']),
+    refresh,
+    mode: oneOf('mode', input.mode, ['redirect', 'popup']),
+    par: !!input.par,
+    clockTolerance: atLeast('clock-tolerance', input.clockTolerance, 60, 0),
+    timeout: atLeast('timeout', input.timeout, 10_000, 1),
+    allowHttp: [issuer, ...Object.values(endpoints)].some((url) => url.startsWith('http:')),
+  };
+}

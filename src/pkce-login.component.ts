@@ -1,0 +1,500 @@
+/**
+ * The `<pkce-login>` element class: attributes, state, rendering and the orchestration of the
+ * login, callback and logout flows. Protocol steps live in `protocol.ts`, storage in
+ * `transaction-store.ts`, configuration rules in `config.ts`.
+ *
+ * Importing this module registers nothing; `pkce-login.ts` defines the tag.
+ *
+ * @packageDocumentation
+ */
+
+import { html, LitElement, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import { readCallback, sameOriginUrl, withoutCallbackParams, type CallbackResponse } from './callback-url.js';
+import { resolveConfig, type ResolvedConfig } from './config.js';
+import { PkceLoginError } from './errors.js';
+import {
+  createPkceLoginEvent,
+  type LogoutReason,
+  type PkceLoginEventMap,
+  type TokenEventDetail,
+  type UserClaims,
+} from './events.js';
+import {
+  createAuthorizationRequest,
+  discover,
+  endSessionUrl,
+  exchangeCode,
+  toPkceLoginError,
+  validateCallback,
+  type AuthorizationParams,
+  type ServerMetadata,
+  type TokenSet,
+} from './protocol.js';
+import { pkceLoginStyles } from './pkce-login.styles.js';
+import { indexedDbTransactionStore, type TransactionStore } from './transaction-store.js';
+
+/** Where the element is in its life: reflected as the `status` attribute, for CSS. */
+export type PkceLoginStatus = 'loading' | 'signed-out' | 'signing-in' | 'signed-in';
+
+/** The UI strings; any of them can be replaced through the `messages` property. */
+export interface PkceLoginMessages {
+  login: string;
+  logout: string;
+}
+
+/** Options of {@link PkceLogin.login}. */
+export interface LoginOptions {
+  /** Merged over the `authorizationParams` property for this login. */
+  authorizationParams?: AuthorizationParams;
+  /** Same-origin URL the page lands on after the callback; anything else is refused. */
+  returnTo?: string;
+}
+
+/** Options of {@link PkceLogin.logout}. */
+export interface LogoutOptions {
+  /** Only forget the session here; do not visit the provider's end-session endpoint. */
+  local?: boolean;
+}
+
+const DEFAULT_MESSAGES: PkceLoginMessages = { login: 'Log in', logout: 'Log out' };
+
+/** String properties that configure the element; each has a kebab-case attribute (`clientId` ↔ `client-id`). */
+const CONFIG_PROPERTIES = [
+  'issuer',
+  'domain',
+  'clientId',
+  'redirectUri',
+  'scope',
+  'audience',
+  'postLogoutRedirectUri',
+  'authorizationEndpoint',
+  'tokenEndpoint',
+  'userinfoEndpoint',
+  'endSessionEndpoint',
+  'session',
+  'refresh',
+  'mode',
+  'clockTolerance',
+  'timeout',
+] as const;
+
+function attributeProperties(names: readonly string[]): PropertyDeclarations {
+  return Object.fromEntries(names.map((name) => [name, { attribute: name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) }]));
+}
+
+interface Session {
+  tokens: TokenSet;
+  metadata: ServerMetadata;
+}
+
+/**
+ * A login button that signs the user in to any OpenID Connect / OAuth 2 provider with the
+ * Authorization Code Flow and PKCE, and shows who is signed in.
+ *
+ * @summary Drop-in OpenID Connect login with PKCE.
+ *
+ * @fires token - `CustomEvent<TokenEventDetail>`: after the code exchange (bubbles, composed).
+ * @fires login - `CustomEvent<LoginEventDetail>`: when the element becomes signed in, after `token` (bubbles, composed).
+ * @fires logout - `CustomEvent<LogoutEventDetail>`: when the element becomes signed out from signed in (bubbles, composed).
+ * @fires error - `CustomEvent<ErrorEventDetail>`: once per failure; neither bubbles nor is composed.
+ *
+ * @csspart base - The signed-in container.
+ * @csspart button - Both buttons.
+ * @csspart login - The Log in button.
+ * @csspart logout - The Log out button.
+ * @csspart user - The signed-in user's name.
+ * @csspart avatar - The signed-in user's picture.
+ *
+ * @cssproperty [--pkce-login-font-family=inherit] - Font of the element.
+ * @cssproperty [--pkce-login-font-size=0.9375rem] - Font size of the element.
+ * @cssproperty [--pkce-login-color=inherit] - Text colour of the signed-in view.
+ * @cssproperty [--pkce-login-gap=0.5em] - Space between avatar, name and button.
+ * @cssproperty [--pkce-login-radius=0.5em] - Corner radius of the buttons.
+ * @cssproperty [--pkce-login-button-padding=0.55em 1.1em] - Padding of the buttons.
+ * @cssproperty [--pkce-login-button-background=#1f5fd1] - Background of the Log in button.
+ * @cssproperty [--pkce-login-button-hover-background=#174aa6] - Background of the hovered Log in button.
+ * @cssproperty [--pkce-login-button-color=#fff] - Text colour of the Log in button.
+ * @cssproperty [--pkce-login-button-border-color=transparent] - Border colour of the Log in button.
+ * @cssproperty [--pkce-login-focus-ring-color=#1f5fd1] - Focus ring colour.
+ * @cssproperty [--pkce-login-logout-background=transparent] - Background of the Log out button.
+ * @cssproperty [--pkce-login-logout-color=inherit] - Text colour of the Log out button.
+ * @cssproperty [--pkce-login-logout-border-color=currentColor] - Border colour of the Log out button.
+ * @cssproperty [--pkce-login-avatar-size=2em] - Size of the avatar.
+ * @cssproperty [--pkce-login-user-max-width=16em] - Longest name shown before it is cut with an ellipsis.
+ */
+export class PkceLogin extends LitElement {
+  static override styles = pkceLoginStyles;
+
+  static override properties = {
+    ...attributeProperties(CONFIG_PROPERTIES),
+    par: { type: Boolean },
+    authorizationParams: { attribute: false },
+    messages: { attribute: false },
+    __status: { state: true },
+    __session: { state: true },
+    __configError: { state: true },
+  };
+
+  /** Provider issuer URL; endpoints come from its discovery document. `https:` except on loopback hosts. */
+  declare issuer?: string;
+
+  /** Auth0-style shorthand: `domain="x.eu.auth0.com"` means `issuer="https://x.eu.auth0.com/"`. */
+  declare domain?: string;
+
+  /** The public client's id, as registered at the provider (required). */
+  declare clientId?: string;
+
+  /** Where the provider sends the user back; same origin as the page. Default: the page's origin and path. */
+  declare redirectUri?: string;
+
+  /** Space-separated scopes. Default: `openid profile email`. */
+  declare scope?: string;
+
+  /** API audience sent with the authorization request (Auth0). */
+  declare audience?: string;
+
+  /** Where the provider returns after logout. Default: the redirect URI. */
+  declare postLogoutRedirectUri?: string;
+
+  /** Explicit authorization endpoint, for servers without discovery. */
+  declare authorizationEndpoint?: string;
+
+  /** Explicit token endpoint, for servers without discovery. */
+  declare tokenEndpoint?: string;
+
+  /** Explicit userinfo endpoint, for servers without discovery. */
+  declare userinfoEndpoint?: string;
+
+  /** Explicit end-session endpoint, for servers without discovery. */
+  declare endSessionEndpoint?: string;
+
+  /** `persistent`: the session survives reloads; `memory`: gone on reload. Default: `persistent`. */
+  declare session?: string;
+
+  /** `on`: ask for `offline_access` and renew with refresh tokens; `off`: never. Default: `on`. */
+  declare refresh?: string;
+
+  /** `redirect` or `popup`. Default: `redirect`. */
+  declare mode?: string;
+
+  /** Use pushed authorization requests even when the provider does not require them. */
+  par = false;
+
+  /** Seconds of clock skew accepted in token validation. Default: 60. */
+  declare clockTolerance?: number | string;
+
+  /** Milliseconds before a provider request is abandoned with `network_error`. Default: 10000. */
+  declare timeout?: number | string;
+
+  /** Extra authorization request parameters (`prompt`, `login_hint`, `organization`, `max_age` …). */
+  authorizationParams: AuthorizationParams = {};
+
+  /** Overrides for any UI string. */
+  messages: Partial<PkceLoginMessages> = {};
+
+  private __status: PkceLoginStatus = 'loading';
+  private __session: Session | undefined;
+  private __configError: PkceLoginError | undefined;
+
+  private __config: ResolvedConfig | undefined;
+  private __metadataRequest: Promise<ServerMetadata> | undefined;
+  private __started = false;
+  private readonly __transactions: TransactionStore = indexedDbTransactionStore();
+
+  /** `loading`, `signed-out`, `signing-in` or `signed-in`; reflected as the `status` attribute. */
+  get status(): PkceLoginStatus {
+    return this.__status;
+  }
+
+  /** The signed-in user's claims (ID token claims merged with userinfo), or `null`. */
+  get user(): UserClaims | null {
+    return this.__session ? (this.__session.tokens.claims as UserClaims) : null;
+  }
+
+  /** True when signed in. */
+  get authenticated(): boolean {
+    return this.__status === 'signed-in';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    globalThis.addEventListener?.('pageshow', this.__handlePageShow);
+    this.setAttribute('status', this.__status);
+    if (this.__started) return;
+    this.__started = true;
+    // Wait for the first update so that properties set right after creation are in place.
+    void this.updateComplete.then(() => this.__start());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    globalThis.removeEventListener?.('pageshow', this.__handlePageShow);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (this.__status !== 'loading' && [...CONFIG_PROPERTIES, 'par'].some((key) => changed.has(key as keyof PkceLogin))) {
+      this.__configure();
+      if (this.__config && !this.__session) this.__prefetchMetadata(this.__config);
+    }
+  }
+
+  /**
+   * Starts a login: stores a transaction, then navigates to the provider.
+   * Failures are reported as one `error` event; the promise never rejects.
+   */
+  async login(options: LoginOptions = {}): Promise<void> {
+    if (this.__status === 'signing-in') return;
+    const config = this.__config ?? this.__configure();
+    if (!config) {
+      this.__emitError(this.__configError!);
+      return;
+    }
+    const returnTo = options.returnTo === undefined ? undefined : sameOriginUrl(options.returnTo, new URL(location.href));
+    if (options.returnTo !== undefined && !returnTo) {
+      this.__emitError(new PkceLoginError('invalid_config', `"returnTo" must be on this origin: ${options.returnTo}`));
+      return;
+    }
+    const previous = this.__status;
+    this.__setStatus('signing-in');
+    try {
+      const metadata = await this.__metadataFor(config);
+      const { url, record } = await createAuthorizationRequest(config, {
+        metadata,
+        authorizationParams: { ...this.authorizationParams, ...options.authorizationParams },
+        uiLocales: this.__uiLocale(),
+        returnTo: returnTo?.href,
+      });
+      try {
+        await this.__transactions.put(record);
+      } catch (cause) {
+        throw new PkceLoginError('storage_unavailable', 'IndexedDB unavailable', undefined, cause);
+      }
+      this.navigate(url);
+    } catch (error) {
+      this.__setStatus(previous === 'signed-in' ? 'signed-in' : 'signed-out');
+      this.__emitError(toPkceLoginError(error));
+    }
+  }
+
+  /**
+   * Signs out: forgets the session here, emits `logout`, then (unless `local`) visits the
+   * provider's end-session endpoint (OIDC RP-Initiated Logout) when it has one.
+   * The promise never rejects.
+   */
+  async logout(options: LogoutOptions = {}): Promise<void> {
+    const session = this.__session;
+    this.__endSession('user');
+    if (options.local || !session || !this.__config) return;
+    const url = endSessionUrl(session.metadata, {
+      clientId: this.__config.clientId,
+      postLogoutRedirectUri: this.__config.postLogoutRedirectUri,
+      idToken: session.tokens.idToken,
+    });
+    if (url) this.navigate(url);
+  }
+
+  /**
+   * Resolves to a valid access token. Rejects with a {@link PkceLoginError} (`login_required`)
+   * when signed out or when the token has expired.
+   */
+  async getAccessToken(): Promise<string> {
+    const tokens = this.__session?.tokens;
+    if (!tokens || tokens.expiresAt <= Date.now()) {
+      throw new PkceLoginError('login_required', tokens ? 'the access token has expired' : 'not signed in');
+    }
+    return tokens.accessToken;
+  }
+
+  /**
+   * Sends the browser to `url` (the provider). Component tests override this; pages never need to.
+   */
+  protected navigate(url: URL): void {
+    location.assign(url.href);
+  }
+
+  private async __start(): Promise<void> {
+    const config = this.__configure();
+    if (!config) {
+      this.__setStatus('signed-out');
+      this.__emitError(this.__configError!);
+      return;
+    }
+    const callback = readCallback(new URL(location.href), config.redirectUri);
+    if (callback) {
+      await this.__completeLogin(config, callback);
+      return;
+    }
+    this.__setStatus('signed-out');
+    this.__prefetchMetadata(config);
+  }
+
+  /** Handles the provider's redirect back to this page (SPEC §1.3). */
+  private async __completeLogin(config: ResolvedConfig, callback: CallbackResponse): Promise<void> {
+    this.__setStatus('signing-in');
+    const page = new URL(location.href);
+    history.replaceState(history.state, '', withoutCallbackParams(page, callback.location));
+    try {
+      const state = callback.params.getAll('state');
+      const record = state.length === 1 ? await this.__consumeTransaction(config, state[0]!) : undefined;
+      if (!record) {
+        throw new PkceLoginError(
+          'state_mismatch',
+          'no login in progress for this response (used, expired, or from another browser)',
+        );
+      }
+      const params = validateCallback(record, callback.params);
+      const tokens = await exchangeCode(config, record, params);
+      const returnTo = record.returnTo ? sameOriginUrl(record.returnTo, page) : undefined;
+      if (returnTo) history.replaceState(history.state, '', returnTo.href);
+      this.__beginSession({ tokens, metadata: record.metadata }, false, returnTo?.href);
+    } catch (error) {
+      this.__setStatus('signed-out');
+      this.__emitError(toPkceLoginError(error));
+      this.__prefetchMetadata(config);
+    }
+  }
+
+  private async __consumeTransaction(config: ResolvedConfig, state: string) {
+    try {
+      return await this.__transactions.consume(state, config);
+    } catch (cause) {
+      throw new PkceLoginError('storage_unavailable', 'IndexedDB unavailable', undefined, cause);
+    }
+  }
+
+  private __beginSession(session: Session, restored: boolean, returnTo?: string): void {
+    this.__session = session;
+    this.__setStatus('signed-in');
+    const { tokens } = session;
+    const detail: TokenEventDetail = {
+      accessToken: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      expiresAt: tokens.expiresAt,
+      scope: tokens.scope,
+    };
+    if (tokens.idToken) detail.idToken = tokens.idToken;
+    this.dispatchEvent(createPkceLoginEvent('token', detail));
+    this.dispatchEvent(
+      createPkceLoginEvent('login', { user: tokens.claims as UserClaims, restored, ...(returnTo ? { returnTo } : {}) }),
+    );
+  }
+
+  private __endSession(reason: LogoutReason): void {
+    const wasSignedIn = this.__session !== undefined;
+    this.__session = undefined;
+    if (this.__status !== 'loading') this.__setStatus('signed-out');
+    if (wasSignedIn) this.dispatchEvent(createPkceLoginEvent('logout', { reason }));
+  }
+
+  /** Resolves the configuration from the current attributes; remembers the error when invalid. */
+  private __configure(): ResolvedConfig | undefined {
+    this.__metadataRequest = undefined;
+    try {
+      this.__config = resolveConfig(this, new URL(location.href));
+      this.__configError = undefined;
+    } catch (error) {
+      this.__config = undefined;
+      this.__configError = toPkceLoginError(error);
+    }
+    return this.__config;
+  }
+
+  /** Starts discovery in the background so that a click navigates without waiting on it. */
+  private __prefetchMetadata(config: ResolvedConfig): void {
+    const request = discover(config);
+    this.__metadataRequest = request;
+    request.catch((error: unknown) => {
+      if (this.__metadataRequest !== request) return;
+      this.__metadataRequest = undefined;
+      // A login waiting on this request reports the failure itself.
+      if (this.__status !== 'signing-in') this.__emitError(toPkceLoginError(error));
+    });
+  }
+
+  private __metadataFor(config: ResolvedConfig): Promise<ServerMetadata> {
+    return this.__metadataRequest ?? (this.__metadataRequest = discover(config));
+  }
+
+  private __uiLocale(): string | undefined {
+    return this.lang || document.documentElement.lang || undefined;
+  }
+
+  private __setStatus(status: PkceLoginStatus): void {
+    this.__status = status;
+    this.setAttribute('status', status);
+  }
+
+  private __emitError(error: PkceLoginError): void {
+    this.dispatchEvent(createPkceLoginEvent('error', error.toDetail()));
+  }
+
+  /** A page restored from the back-forward cache after leaving for the provider is usable again. */
+  private readonly __handlePageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted && this.__status === 'signing-in') {
+      this.__setStatus(this.__session ? 'signed-in' : 'signed-out');
+    }
+  };
+
+  private readonly __handleLoginClick = (): void => {
+    void this.login();
+  };
+
+  private readonly __handleLogoutClick = (): void => {
+    void this.logout();
+  };
+
+  private __message(key: keyof PkceLoginMessages): string {
+    return this.messages[key] ?? DEFAULT_MESSAGES[key];
+  }
+
+  protected override render() {
+    const user = this.user;
+    if (this.__status === 'signed-in' && user) {
+      const picture = avatarUrl(user.picture);
+      return html`<div part="base">${picture ? html`<img part="avatar" src=${picture} alt="" referrerpolicy="no-referrer">` : nothing}<span part="user">${displayName(user)}</span><button part="button logout" type="button" @click=${this.__handleLogoutClick}>${this.__message('logout')}</button></div>`;
+    }
+    const busy = this.__status === 'loading' || this.__status === 'signing-in';
+    return html`<button part="button login" type="button" ?disabled=${busy || !!this.__configError} aria-busy=${busy} @click=${this.__handleLoginClick}>${this.__message('login')}</button>`;
+  }
+}
+
+/** The name to show: `name`, else `preferred_username`, `email`, `sub`. Always text. */
+function displayName(user: UserClaims): string {
+  for (const claim of ['name', 'preferred_username', 'email', 'sub']) {
+    const value = user[claim];
+    if (typeof value === 'string' && value.trim()) return value;
+  }
+  return '';
+}
+
+/** The `picture` claim when it is an http(s) or data:image URL; anything else is not shown. */
+function avatarUrl(picture: unknown): string | undefined {
+  if (typeof picture !== 'string') return undefined;
+  return /^(https?:|data:image\/)/i.test(picture) ? picture : undefined;
+}
+
+/* Typed events: `el.addEventListener('token', (e) => e.detail.accessToken)` type-checks. */
+export interface PkceLogin {
+  addEventListener<K extends keyof PkceLoginEventMap>(
+    type: K,
+    listener: (this: PkceLogin, event: PkceLoginEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener<K extends keyof HTMLElementEventMap>(
+    type: K,
+    listener: (this: PkceLogin, event: HTMLElementEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof PkceLoginEventMap>(
+    type: K,
+    listener: (this: PkceLogin, event: PkceLoginEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof HTMLElementEventMap>(
+    type: K,
+    listener: (this: PkceLogin, event: HTMLElementEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+}

@@ -1,0 +1,26 @@
+/**
+ * Registers `<pkce-login>`. This is the module a page or bundler imports to use the tag; it is
+ * also the entry of the self-contained CDN bundle. Registering twice (two copies of the script on
+ * one page) is harmless: the first definition wins.
+ *
+ * Safe to import where there is no DOM (server rendering): it registers nothing there.
+ *
+ * @packageDocumentation
+ */
+
+import { PkceLogin } from './pkce-login.component.js';
+
+export * from './index.js';
+
+/** The tag name `<pkce-login>` is registered under. */
+export const TAG_NAME = 'pkce-login';
+
+if (typeof customElements !== 'undefined' && !customElements.get(TAG_NAME)) {
+  customElements.define(TAG_NAME, PkceLogin);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'pkce-login': PkceLogin;
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * The protocol adapter: every OAuth 2 / OpenID Connect step `<pkce-login>` takes, as thin
+ * functions over oauth4webapi (OpenID-certified), plus the mapping of its errors onto the codes
+ * of SPEC §6.
+ *
+ * What lives here is policy (which checks are mandatory, which metadata is trusted, how errors
+ * are named), not protocol mechanics: PKCE, state and nonce generation, discovery, the RFC 9207
+ * check, the code grant and ID token claims validation are oauth4webapi's.
+ *
+ * No DOM, no storage. `fetch` and `crypto` are the only globals used.
+ *
+ * @packageDocumentation
+ */
+
+import * as oauth from 'oauth4webapi';
+import type { ResolvedConfig } from './config.js';
+import { PkceLoginError } from './errors.js';
+import type { TransactionRecord } from './transaction-store.js';
+
+/** Provider metadata (RFC 8414 / OIDC Discovery), with the explicit endpoints applied. */
+export type ServerMetadata = oauth.AuthorizationServer;
+
+/** Extra authorization request parameters (`prompt`, `login_hint`, `max_age` …). */
+export type AuthorizationParams = Record<string, string | number | boolean | null | undefined>;
+
+/** The outcome of a successful code exchange. */
+export interface TokenSet {
+  accessToken: string;
+  /** `Bearer` or `DPoP`. */
+  tokenType: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  scope: string;
+  idToken: string | undefined;
+  refreshToken: string | undefined;
+  /** ID token claims merged with userinfo claims. */
+  claims: Record<string, unknown>;
+}
+
+/** Parameters the element owns; `authorizationParams` cannot override them. */
+const PROTECTED_PARAMS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'request_uri',
+  'request',
+];
+
+/** How long a login may take between leaving the page and coming back: ten minutes. */
+export const TRANSACTION_TTL_MS = 600_000;
+
+type Transport = Pick<ResolvedConfig, 'timeout' | 'allowHttp'>;
+
+function client(config: Pick<ResolvedConfig, 'clientId' | 'clockTolerance'>): oauth.Client {
+  return { client_id: config.clientId, [oauth.clockTolerance]: config.clockTolerance };
+}
+
+/** Options shared by every request: the timeout, and `http:` for loopback development servers. */
+function transport(config: Transport) {
+  return {
+    signal: () => AbortSignal.timeout(config.timeout),
+    // Only ever true for loopback hosts: resolveConfig refuses http: anywhere else.
+    [oauth.allowInsecureRequests]: config.allowHttp,
+  };
+}
+
+/**
+ * Resolves the provider's endpoints: OpenID Connect Discovery, then RFC 8414 as a fallback,
+ * then the explicit endpoints over them. With explicit authorization and token endpoints no
+ * request is made. `none` is removed from the ID token signing algorithms, so an unsigned ID
+ * token is refused even when a provider advertises it.
+ *
+ * @throws {PkceLoginError} `discovery_failed`, including when the discovered `issuer` differs
+ *   from the configured one (it must match exactly) or the provider lacks S256
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html §4
+ * @see https://www.rfc-editor.org/rfc/rfc8414 §3
+ */
+export async function discover(config: ResolvedConfig): Promise<ServerMetadata> {
+  const { endpoints } = config;
+  let metadata: ServerMetadata = { issuer: config.issuer };
+  if (!endpoints.authorization_endpoint || !endpoints.token_endpoint) {
+    const issuer = new URL(config.issuer);
+    try {
+      let response = await oauth.discoveryRequest(issuer, transport(config));
+      if (response.status === 404) {
+        response = await oauth.discoveryRequest(issuer, { ...transport(config), algorithm: 'oauth2' });
+      }
+      metadata = await oauth.processDiscoveryResponse(issuer, response);
+    } catch (cause) {
+      throw new PkceLoginError('discovery_failed', `discovery of ${config.issuer} failed: ${describe(cause)}`, undefined, cause);
+    }
+  }
+  const algs = metadata.id_token_signing_alg_values_supported?.filter((alg) => alg !== 'none');
+  metadata = { ...metadata, ...endpoints, id_token_signing_alg_values_supported: algs?.length ? algs : undefined };
+  if (!metadata.code_challenge_methods_supported?.includes('S256') && metadata.code_challenge_methods_supported) {
+    throw new PkceLoginError('discovery_failed', 'the provider does not support PKCE S256');
+  }
+  if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
+    throw new PkceLoginError('discovery_failed', 'the provider has no authorization or token endpoint');
+  }
+  return metadata;
+}
+
+/** What {@link createAuthorizationRequest} needs beyond the configuration. */
+export interface AuthorizationRequestOptions {
+  metadata: ServerMetadata;
+  /** Extra parameters; they cannot override the ones the element owns. */
+  authorizationParams?: AuthorizationParams | undefined;
+  /** Sent as `ui_locales` unless `authorizationParams` sets it. */
+  uiLocales?: string | undefined;
+  returnTo?: string | undefined;
+}
+
+/**
+ * Builds an authorization request (RFC 6749 §4.1.1 with an RFC 7636 S256 challenge, and an OIDC
+ * nonce when `openid` is asked) and the transaction record to store before navigating.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7636 §4
+ */
+export async function createAuthorizationRequest(
+  config: ResolvedConfig,
+  options: AuthorizationRequestOptions,
+): Promise<{ url: URL; record: TransactionRecord }> {
+  const { metadata } = options;
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const nonce = config.scope.split(' ').includes('openid') ? oauth.generateRandomNonce() : undefined;
+
+  const url = new URL(metadata.authorization_endpoint!);
+  const params = url.searchParams;
+  const extra: AuthorizationParams = {
+    scope: config.scope,
+    audience: config.audience,
+    ui_locales: options.uiLocales,
+    ...options.authorizationParams,
+  };
+  for (const [key, value] of Object.entries(extra)) {
+    if (value != null && !PROTECTED_PARAMS.includes(key)) params.set(key, String(value));
+  }
+  params.set('response_type', 'code');
+  params.set('client_id', config.clientId);
+  params.set('redirect_uri', config.redirectUri);
+  params.set('state', state);
+  if (nonce) params.set('nonce', nonce);
+  params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
+  params.set('code_challenge_method', 'S256');
+
+  const createdAt = Date.now();
+  const record: TransactionRecord = {
+    version: 1,
+    state,
+    codeVerifier,
+    nonce,
+    issuer: config.issuer,
+    clientId: config.clientId,
+    redirectUri: config.redirectUri,
+    metadata,
+    returnTo: options.returnTo,
+    createdAt,
+    expiresAt: createdAt + TRANSACTION_TTL_MS,
+  };
+  return { url, record };
+}
+
+/**
+ * Validates the authorization response against its transaction: RFC 9207 `iss` (a mismatch, or
+ * no `iss` while the provider advertises it), then a provider `error`.
+ *
+ * @returns the validated parameters, to pass to {@link exchangeCode}
+ * @throws {PkceLoginError} `iss_mismatch`, or the provider's error code with its description
+ * @see https://www.rfc-editor.org/rfc/rfc9207 §2.4
+ */
+export function validateCallback(record: TransactionRecord, params: URLSearchParams): URLSearchParams {
+  try {
+    return oauth.validateAuthResponse(record.metadata, { client_id: record.clientId }, params, record.state);
+  } catch (cause) {
+    if (cause instanceof oauth.OperationProcessingError && cause.message.includes('"iss"')) {
+      throw new PkceLoginError('iss_mismatch', `${cause.message}; expected ${record.metadata.issuer}`, undefined, cause);
+    }
+    throw toPkceLoginError(cause);
+  }
+}
+
+/**
+ * Exchanges the code (RFC 6749 §4.1.3, with the PKCE verifier), validates the ID token (OIDC Core
+ * §3.1.3.7: `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, signing algorithm; never `alg: none`),
+ * and completes the claims from the userinfo endpoint when there is one.
+ *
+ * @throws {PkceLoginError} provider codes (`invalid_grant` …), `network_error`,
+ *   `invalid_response`, `id_token_invalid`, `clock_skew`
+ */
+export async function exchangeCode(config: ResolvedConfig, record: TransactionRecord, callbackParams: URLSearchParams): Promise<TokenSet> {
+  const as = record.metadata;
+  const c = client(config);
+  try {
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      c,
+      oauth.None(),
+      callbackParams,
+      record.redirectUri,
+      record.codeVerifier,
+      transport(config),
+    );
+    const result = await oauth.processAuthorizationCodeResponse(as, c, response, {
+      expectedNonce: record.nonce ?? oauth.expectNoNonce,
+      requireIdToken: !!record.nonce,
+    });
+    const idClaims = oauth.getValidatedIdTokenClaims(result);
+    // OIDC Core §3.1.3.7 (10): a token fresh from the token endpoint issued in the future of
+    // this device beyond the tolerance means the device clock is wrong.
+    const skew = (idClaims?.iat ?? 0) - Date.now() / 1000;
+    if (skew > config.clockTolerance) throw clockSkew(skew, config.clockTolerance);
+    const claims: Record<string, unknown> = { ...idClaims };
+    if (as.userinfo_endpoint) Object.assign(claims, await userinfo(config, as, result.access_token, idClaims?.sub));
+    return {
+      accessToken: result.access_token,
+      tokenType: result.token_type === 'dpop' ? 'DPoP' : 'Bearer',
+      expiresAt: Date.now() + (result.expires_in ?? 3600) * 1000,
+      scope: result.scope ?? config.scope,
+      idToken: result.id_token,
+      refreshToken: result.refresh_token,
+      claims,
+    };
+  } catch (cause) {
+    throw toPkceLoginError(cause);
+  }
+}
+
+/**
+ * Userinfo completes the profile: failing to reach it is not worth failing the login over, but a
+ * response about another subject is.
+ */
+async function userinfo(config: ResolvedConfig, as: ServerMetadata, accessToken: string, sub: string | undefined) {
+  const response = await oauth.userInfoRequest(as, client(config), accessToken, transport(config)).catch(() => undefined);
+  return response?.ok ? oauth.processUserInfoResponse(as, client(config), sub ?? oauth.skipSubjectCheck, response) : {};
+}
+
+/**
+ * Builds the OIDC RP-Initiated Logout URL, or `undefined` when the provider has no
+ * `end_session_endpoint`.
+ *
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html §2
+ */
+export function endSessionUrl(
+  metadata: ServerMetadata,
+  options: { clientId: string; postLogoutRedirectUri: string; idToken: string | undefined },
+): URL | undefined {
+  if (!metadata.end_session_endpoint) return undefined;
+  const url = new URL(metadata.end_session_endpoint);
+  if (options.idToken) url.searchParams.set('id_token_hint', options.idToken);
+  url.searchParams.set('post_logout_redirect_uri', options.postLogoutRedirectUri);
+  url.searchParams.set('client_id', options.clientId);
+  return url;
+}
+
+function clockSkew(seconds: number, tolerance: number, cause?: unknown): PkceLoginError {
+  return new PkceLoginError(
+    'clock_skew',
+    `this device's clock is ${Math.round(seconds)} s off the provider's (tolerance ${tolerance} s)`,
+    undefined,
+    cause,
+  );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Maps any failure (oauth4webapi's errors, fetch failures, timeouts) onto a
+ * {@link PkceLoginError} with a SPEC §6 code. Provider error codes pass through unchanged.
+ */
+export function toPkceLoginError(error: unknown): PkceLoginError {
+  if (error instanceof PkceLoginError) return error;
+  if (error instanceof oauth.AuthorizationResponseError || error instanceof oauth.ResponseBodyError) {
+    return new PkceLoginError(error.error, `the provider answered ${error.error}`, error.error_description, error);
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const params = error.cause[0]?.parameters;
+    return new PkceLoginError(params?.error ?? 'invalid_response', error.message, params?.error_description, error);
+  }
+  // fetch rejects with a TypeError when a request never completes (offline, CORS, DNS);
+  // AbortSignal.timeout aborts with a TimeoutError DOMException.
+  if ((error instanceof TypeError && !('code' in error)) || (error instanceof DOMException && /Timeout|Abort/.test(error.name))) {
+    return new PkceLoginError('network_error', `the provider could not be reached (offline, CORS or timeout): ${describe(error)}`, undefined, error);
+  }
+  const message = describe(error);
+  if (error instanceof oauth.OperationProcessingError && error.code === oauth.JWT_TIMESTAMP_CHECK) {
+    // An expiry failure on a token issued just now is the device clock, not the token.
+    const { claims, now, tolerance } = error.cause as { claims: { iat?: number }; now: number; tolerance: number };
+    const skew = now - (claims.iat ?? now);
+    if (Math.abs(skew) > tolerance) return clockSkew(skew, tolerance, error);
+  }
+  return new PkceLoginError(/JW[ST]|ID Token|"alg"/.test(message) ? 'id_token_invalid' : 'invalid_response', message, undefined, error);
+}

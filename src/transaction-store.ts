@@ -1,0 +1,90 @@
+/**
+ * The login transaction store: one record per login attempt, in IndexedDB (idb-keyval), keyed by
+ * `state`, expiring after ten minutes, taken out exactly once.
+ *
+ * Records are keyed by `state` rather than kept in one slot, so parallel logins in several tabs
+ * never overwrite each other. A record is consumed in a single read-write IndexedDB transaction
+ * (read, check, delete), so two callers racing for the same `state` get it at most once.
+ *
+ * No DOM; no network.
+ *
+ * @packageDocumentation
+ */
+
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import type { ServerMetadata } from './protocol.js';
+
+/** What the callback needs to finish a login without another discovery request. */
+export interface TransactionRecord {
+  /** Record format; a record of another version is treated as absent. */
+  version: 1;
+  state: string;
+  codeVerifier: string;
+  /** Present when `openid` was asked for. */
+  nonce: string | undefined;
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  /** The provider's endpoints and capabilities, so the callback needs no discovery. */
+  metadata: ServerMetadata;
+  /** Same-origin URL the page should land on after the callback. */
+  returnTo: string | undefined;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Epoch milliseconds; past this the record is refused. */
+  expiresAt: number;
+}
+
+/** Reads and writes login transactions. */
+export interface TransactionStore {
+  /** Stores a record under its `state`; resolves once the write is durable enough to navigate. */
+  put(record: TransactionRecord): Promise<void>;
+  /**
+   * Takes the record for `state` out of the store, if it exists, belongs to `owner` and has not
+   * expired. Whatever the outcome, the record for `state` is gone afterwards unless it belongs to
+   * another client (so another element on the page can still take it).
+   */
+  consume(state: string, owner: { issuer: string; clientId: string }, now?: number): Promise<TransactionRecord | undefined>;
+}
+
+/** True when `value` has the shape of a {@link TransactionRecord} (not a corrupt or foreign entry). */
+export function isTransactionRecord(value: unknown): value is TransactionRecord {
+  const r = value as Partial<TransactionRecord> | null | undefined;
+  return (
+    r?.version === 1 &&
+    [r.state, r.codeVerifier, r.issuer, r.clientId, r.redirectUri].every((v) => typeof v === 'string') &&
+    typeof r.expiresAt === 'number' &&
+    typeof r.metadata?.issuer === 'string'
+  );
+}
+
+/**
+ * A {@link TransactionStore} over IndexedDB.
+ *
+ * @param store an idb-keyval store; tests pass their own database
+ */
+export function indexedDbTransactionStore(store: UseStore = createStore('pkce-login', 'transactions')): TransactionStore {
+  return {
+    async put(record) {
+      await store('readwrite', (s) => {
+        s.put(record, record.state);
+        // Resolve on commit, not on request success: the page is about to unload.
+        return promisifyRequest(s.transaction);
+      });
+    },
+
+    consume(state, owner, now = Date.now()) {
+      return store('readwrite', async (s) => {
+        const value: unknown = await promisifyRequest(s.get(state));
+        if (value === undefined) return undefined;
+        const record = isTransactionRecord(value) ? value : undefined;
+        if (record && (record.issuer !== owner.issuer || record.clientId !== owner.clientId)) {
+          return undefined;
+        }
+        s.delete(state);
+        await promisifyRequest(s.transaction);
+        return record && record.expiresAt > now ? record : undefined;
+      });
+    },
+  };
+}

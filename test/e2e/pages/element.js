@@ -1,0 +1,68 @@
+// One <pkce-login> configured from the query string; every event it fires is recorded in
+// window.__events and in sessionStorage (key `e2e-events`), with tokens replaced by their
+// lengths. The configuration is kept in sessionStorage (key `e2e-config`) so that the page
+// returning from the provider (whose URL has only callback parameters) is configured alike.
+
+const EVENTS_KEY = 'e2e-events';
+const CONFIG_KEY = 'e2e-config';
+const CALLBACK_PARAMS = new Set([
+  'code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri',
+]);
+
+/** Attribute settings from the query string, else from the previous load of this tab. */
+function readConfig() {
+  const params = new URLSearchParams(location.search);
+  const fromQuery = [...params].filter(([name]) => !CALLBACK_PARAMS.has(name));
+  if (fromQuery.length > 0) {
+    const config = Object.fromEntries(
+      fromQuery.map(([name, value]) => [name.replace(/_/g, '-'), value]),
+    );
+    sessionStorage.setItem(CONFIG_KEY, JSON.stringify(config));
+    return config;
+  }
+  return JSON.parse(sessionStorage.getItem(CONFIG_KEY) ?? '{}');
+}
+
+/** A copy of an event's detail that is safe to keep: tokens become their lengths. */
+function recordable(type, detail) {
+  if (detail === null || typeof detail !== 'object') return detail ?? null;
+  const copy = JSON.parse(JSON.stringify(detail));
+  if (type === 'token') {
+    for (const key of ['accessToken', 'idToken', 'refreshToken']) {
+      if (typeof detail[key] === 'string') copy[key] = detail[key].length;
+    }
+  }
+  return copy;
+}
+
+const events = JSON.parse(sessionStorage.getItem(EVENTS_KEY) ?? '[]');
+window.__events = events;
+window.__pageErrors = [];
+
+function record(type, detail) {
+  const entry = { type, detail: recordable(type, detail), at: Date.now(), url: location.pathname };
+  events.push(entry);
+  sessionStorage.setItem(EVENTS_KEY, JSON.stringify(events));
+  document.getElementById('log').textContent = events
+    .map((e) => `${e.type} ${JSON.stringify(e.detail)}`)
+    .join('\n');
+}
+
+window.addEventListener('error', (e) => {
+  window.__pageErrors.push(e instanceof ErrorEvent
+    ? String(e.message)
+    : `an "${e.type}" ${e.constructor.name} reached window (it must not bubble)`);
+});
+window.addEventListener('unhandledrejection', (e) => {
+  window.__pageErrors.push(`unhandled rejection: ${e.reason?.message ?? e.reason}`);
+});
+
+const element = document.createElement('pkce-login');
+for (const [name, value] of Object.entries(readConfig())) {
+  element.setAttribute(name, value);
+}
+for (const type of ['token', 'login', 'logout', 'error']) {
+  element.addEventListener(type, (event) => record(type, event.detail));
+}
+window.__element = element;
+document.getElementById('slot').append(element);
