@@ -8,7 +8,8 @@
  * @packageDocumentation
  */
 
-import { html, LitElement, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import { html, nothing } from 'lit-html';
+import { ElementBase, type PropertyKind } from './element-base.js';
 import { readCallback, sameOriginUrl, withoutCallbackParams, type CallbackResponse } from './callback-url.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { PkceLoginError } from './errors.js';
@@ -76,11 +77,7 @@ const CONFIG_PROPERTIES = [
   'mode',
   'clockTolerance',
   'timeout',
-] as const;
-
-function attributeProperties(names: readonly string[]): PropertyDeclarations {
-  return Object.fromEntries(names.map((name) => [name, { attribute: name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) }]));
-}
+];
 
 interface Session {
   tokens: TokenSet;
@@ -105,34 +102,24 @@ interface Session {
  * @csspart user - The signed-in user's name.
  * @csspart avatar - The signed-in user's picture.
  *
- * @cssproperty [--pkce-login-font-family=inherit] - Font of the element.
- * @cssproperty [--pkce-login-font-size=0.9375rem] - Font size of the element.
+ * @cssproperty [--pkce-login-font=inherit] - Font of the element (the `font` shorthand).
  * @cssproperty [--pkce-login-color=inherit] - Text colour of the signed-in view.
  * @cssproperty [--pkce-login-gap=0.5em] - Space between avatar, name and button.
+ * @cssproperty [--pkce-login-accent=#1f5fd1] - Log in button background, button borders and focus ring.
+ * @cssproperty [--pkce-login-on-accent=#fff] - Text colour of the Log in button.
  * @cssproperty [--pkce-login-radius=0.5em] - Corner radius of the buttons.
- * @cssproperty [--pkce-login-button-padding=0.55em 1.1em] - Padding of the buttons.
- * @cssproperty [--pkce-login-button-background=#1f5fd1] - Background of the Log in button.
- * @cssproperty [--pkce-login-button-hover-background=#174aa6] - Background of the hovered Log in button.
- * @cssproperty [--pkce-login-button-color=#fff] - Text colour of the Log in button.
- * @cssproperty [--pkce-login-button-border-color=transparent] - Border colour of the Log in button.
- * @cssproperty [--pkce-login-focus-ring-color=#1f5fd1] - Focus ring colour.
- * @cssproperty [--pkce-login-logout-background=transparent] - Background of the Log out button.
- * @cssproperty [--pkce-login-logout-color=inherit] - Text colour of the Log out button.
- * @cssproperty [--pkce-login-logout-border-color=currentColor] - Border colour of the Log out button.
+ * @cssproperty [--pkce-login-padding=0.5em 1em] - Padding of the buttons.
  * @cssproperty [--pkce-login-avatar-size=2em] - Size of the avatar.
- * @cssproperty [--pkce-login-user-max-width=16em] - Longest name shown before it is cut with an ellipsis.
+ * @cssproperty [--pkce-login-name-max-width=16em] - Longest name shown before it is cut with an ellipsis.
  */
-export class PkceLogin extends LitElement {
+export class PkceLogin extends ElementBase {
   static override styles = pkceLoginStyles;
 
-  static override properties = {
-    ...attributeProperties(CONFIG_PROPERTIES),
-    par: { type: Boolean },
-    authorizationParams: { attribute: false },
-    messages: { attribute: false },
-    __status: { state: true },
-    __session: { state: true },
-    __configError: { state: true },
+  static override properties: Record<string, PropertyKind> = {
+    ...Object.fromEntries(CONFIG_PROPERTIES.map((name) => [name, 'string'])),
+    par: 'boolean',
+    authorizationParams: 'object',
+    messages: 'object',
   };
 
   /** Provider issuer URL; endpoints come from its discovery document. `https:` except on loopback hosts. */
@@ -226,13 +213,12 @@ export class PkceLogin extends LitElement {
     void this.updateComplete.then(() => this.__start());
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
+  disconnectedCallback(): void {
     globalThis.removeEventListener?.('pageshow', this.__handlePageShow);
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (this.__status !== 'loading' && [...CONFIG_PROPERTIES, 'par'].some((key) => changed.has(key as keyof PkceLogin))) {
+  protected override propertyChanged(name: string): void {
+    if (this.__status !== 'loading' && (CONFIG_PROPERTIES.includes(name) || name === 'par')) {
       this.__configure();
       if (this.__config && !this.__session) this.__prefetchMetadata(this.__config);
     }
@@ -422,6 +408,7 @@ export class PkceLogin extends LitElement {
   private __setStatus(status: PkceLoginStatus): void {
     this.__status = status;
     this.setAttribute('status', status);
+    this.requestRender();
   }
 
   private __emitError(error: PkceLoginError): void {
