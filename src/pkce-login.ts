@@ -12,11 +12,8 @@ import { PkceLogin } from './pkce-login.component.js';
 
 export * from './index.js';
 
-/** The tag name `<pkce-login>` is registered under. */
-export const TAG_NAME = 'pkce-login';
-
-if (typeof customElements !== 'undefined' && !customElements.get(TAG_NAME)) {
-  customElements.define(TAG_NAME, PkceLogin);
+if (typeof customElements !== 'undefined' && !customElements.get('pkce-login')) {
+  customElements.define('pkce-login', PkceLogin);
 }
 
 declare global {

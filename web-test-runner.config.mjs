@@ -1,0 +1,49 @@
+/**
+ * Unit and component tests, in headless Chromium: `npm run test:unit` (`wtr`).
+ * End-to-end tests (a full redirect to a real provider) run outside wtr: `npm run test:e2e`.
+ */
+import { fileURLToPath } from 'node:url';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+
+export default {
+  files: 'test/{unit,component}/**/*.test.ts',
+  // Lit's development build: its warnings (e.g. a class field shadowing a reactive property) show up in tests.
+  nodeResolve: { exportConditions: ['development'] },
+  plugins: [
+    esbuildPlugin({
+      ts: true,
+      target: 'es2022',
+      // An absolute path: the plugin reads it relative to the working directory. esbuild takes
+      // `useDefineForClassFields: false` from it, without which class fields would shadow Lit's
+      // reactive property accessors.
+      tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)),
+    }),
+  ],
+  browsers: [
+    // puppeteer-core with the system browser: nothing is downloaded.
+    chromeLauncher({
+      launchOptions: {
+        executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+        headless: true,
+        args: [
+          '--headless=new',
+          // CI runs as root, where Chromium's sandbox cannot start.
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      },
+    }),
+  ],
+  concurrency: 2,
+  // Drop Lit's "dev mode" banner; keep every other log line.
+  filterBrowserLogs: ({ args }) => !args.some((arg) => typeof arg === 'string' && arg.includes('Lit is in dev mode')),
+  testFramework: { config: { timeout: 5000, retries: 0 } },
+  browserStartTimeout: 30_000,
+  testsStartTimeout: 30_000,
+  testsFinishTimeout: 60_000,
+};
