@@ -33,7 +33,9 @@ export default {
   },
   plugins: [
     minifyCssTemplates(),
-    resolve({ browser: true }),
+    // lit-html's "node" build is its browser build plus a guard on `document`, so that importing
+    // the bundle where there is no DOM (server rendering) does not throw.
+    resolve({ exportConditions: ['node'] }),
     terser({
       ecma: 2022,
       module: true,
