@@ -33,6 +33,7 @@ import {
 } from './protocol.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
 import { indexedDbTransactionStore, type TransactionStore } from './transaction-store.js';
+import { fallbackTransactionStore, memoryTransactionStore, webStorageTransactionStore } from './transaction-store-fallback.js';
 
 /** Where the element is in its life: reflected as the `status` attribute, for CSS. */
 export type PkceLoginStatus = 'loading' | 'signed-out' | 'signing-in' | 'signed-in';
@@ -186,7 +187,11 @@ export class PkceLogin extends ElementBase {
   private __config: ResolvedConfig | undefined;
   private __metadataRequest: Promise<ServerMetadata> | undefined;
   private __started = false;
-  private readonly __transactions: TransactionStore = indexedDbTransactionStore();
+  private readonly __transactions: TransactionStore = fallbackTransactionStore([
+    indexedDbTransactionStore,
+    () => webStorageTransactionStore(() => sessionStorage),
+    memoryTransactionStore,
+  ]);
 
   /** `loading`, `signed-out`, `signing-in` or `signed-in`; reflected as the `status` attribute. */
   get status(): PkceLoginStatus {

@@ -37,7 +37,7 @@ export interface TransactionRecord {
 
 /** Reads and writes login transactions. */
 export interface TransactionStore {
-  /** Stores a record under its `state`; resolves once the write is durable enough to navigate. */
+  /** Stores a record under its `state` (and purges expired ones); resolves once the write is committed. */
   put(record: TransactionRecord): Promise<void>;
   /**
    * Takes the record for `state` out of the store, if it exists, belongs to `owner` and has not
@@ -67,6 +67,14 @@ export function indexedDbTransactionStore(store: UseStore = createStore('pkce-lo
   return {
     async put(record) {
       await store('readwrite', (s) => {
+        // Purge abandoned logins (expired or unreadable records) in the same transaction.
+        s.openCursor().onsuccess = function () {
+          const cursor = this.result;
+          if (!cursor) return;
+          const value: unknown = cursor.value;
+          if (!isTransactionRecord(value) || value.expiresAt <= record.createdAt) cursor.delete();
+          cursor.continue();
+        };
         s.put(record, record.state);
         // Resolve on commit, not on request success: the page is about to unload.
         return promisifyRequest(s.transaction);

@@ -1,0 +1,92 @@
+/**
+ * Where IndexedDB is missing, throws, or hangs (blocked upgrades, some private windows), login
+ * transactions go to `sessionStorage` (enough for a same-tab redirect login), and failing that,
+ * to memory. A callback looks in every store.
+ *
+ * No DOM beyond the Web Storage object passed in; no network.
+ *
+ * @packageDocumentation
+ */
+
+import { isTransactionRecord, type TransactionRecord, type TransactionStore } from './transaction-store.js';
+
+/** How long an IndexedDB operation may take before the next store is tried. */
+const STORE_TIMEOUT_MS = 3000;
+
+/** A {@link TransactionStore} over a Web Storage object (`sessionStorage`), one key per `state`. */
+export function webStorageTransactionStore(storage: () => Storage): TransactionStore {
+  const key = (state: string) => `pkce-login:${state}`;
+  return {
+    async put(record) {
+      storage().setItem(key(record.state), JSON.stringify(record));
+    },
+    async consume(state, owner, now = Date.now()) {
+      const raw = storage().getItem(key(state));
+      if (raw === null) return undefined;
+      let record: unknown;
+      try {
+        record = JSON.parse(raw);
+      } catch {
+        // corrupt: removed below
+      }
+      if (isTransactionRecord(record) && (record.issuer !== owner.issuer || record.clientId !== owner.clientId)) {
+        return undefined;
+      }
+      storage().removeItem(key(state));
+      return isTransactionRecord(record) && record.expiresAt > now ? record : undefined;
+    },
+  };
+}
+
+/** A {@link TransactionStore} in this page's memory: the last resort, lost on navigation. */
+export function memoryTransactionStore(): TransactionStore {
+  const records = new Map<string, TransactionRecord>();
+  return webStorageTransactionStore(() => ({
+    getItem: (k: string) => (records.has(k) ? JSON.stringify(records.get(k)) : null),
+    setItem: (k: string, v: string) => void records.set(k, JSON.parse(v) as TransactionRecord),
+    removeItem: (k: string) => void records.delete(k),
+  }) as Storage);
+}
+
+function withTimeout<T>(operation: () => Promise<T>): Promise<T> {
+  return Promise.race([
+    operation(),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('storage timed out')), STORE_TIMEOUT_MS)),
+  ]);
+}
+
+/**
+ * Tries each store in order: `put` writes to the first that works; `consume` takes the record
+ * from the first store that has it. Stores are created lazily, so one that throws on creation
+ * (no `indexedDB` at all) is simply skipped.
+ *
+ * @throws from `put` only when no store at all could hold the record
+ */
+export function fallbackTransactionStore(factories: (() => TransactionStore)[]): TransactionStore {
+  const stores: (TransactionStore | undefined)[] = [];
+  const store = (i: number) => (stores[i] ??= factories[i]!());
+  return {
+    async put(record) {
+      let failure: unknown;
+      for (let i = 0; i < factories.length; i++) {
+        try {
+          return await withTimeout(() => store(i).put(record));
+        } catch (error) {
+          failure = error;
+        }
+      }
+      throw failure;
+    },
+    async consume(state, owner, now) {
+      for (let i = 0; i < factories.length; i++) {
+        try {
+          const record = await withTimeout(() => store(i).consume(state, owner, now));
+          if (record) return record;
+        } catch {
+          // this store is unusable: try the next one
+        }
+      }
+      return undefined;
+    },
+  };
+}
