@@ -59,10 +59,30 @@ function client(config: Pick<ResolvedConfig, 'clientId' | 'clockTolerance'>): oa
   return { client_id: config.clientId, [oauth.clockTolerance]: config.clockTolerance };
 }
 
-/** Options shared by every request: the timeout, and `http:` for loopback development servers. */
+/** The largest provider response read, in bytes; anything longer is an `invalid_response`. */
+export const MAX_RESPONSE_BYTES = 1 << 20;
+
+/** `fetch`, reading at most {@link MAX_RESPONSE_BYTES} of the body. */
+async function boundedFetch(url: string, init: RequestInit): Promise<Response> {
+  const response = await fetch(url, init);
+  const reader = response.body?.getReader();
+  const chunks: BlobPart[] = [];
+  for (let size = 0, chunk; reader && !(chunk = await reader.read()).done; ) {
+    size += chunk.value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      void reader.cancel();
+      throw new PkceLoginError('invalid_response', `response from ${url} is larger than ${MAX_RESPONSE_BYTES} bytes`);
+    }
+    chunks.push(chunk.value as Uint8Array<ArrayBuffer>);
+  }
+  return new Response(chunks.length ? new Blob(chunks) : null, response);
+}
+
+/** Options shared by every request: timeout, size limit, and `http:` for loopback development servers. */
 function transport(config: Transport) {
   return {
     signal: () => AbortSignal.timeout(config.timeout),
+    [oauth.customFetch]: boundedFetch,
     // Only ever true for loopback hosts: resolveConfig refuses http: anywhere else.
     [oauth.allowInsecureRequests]: config.allowHttp,
   };
