@@ -85,6 +85,18 @@ interface Session {
   metadata: ServerMetadata;
 }
 
+interface PageLogin {
+  session: Session;
+  returnTo: string | undefined;
+}
+
+/** Logins completed (or completing) on this page, by client: see {@link sessionKey}. */
+const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
+
+function sessionKey(config: ResolvedConfig): string {
+  return `${config.issuer} ${config.clientId}`;
+}
+
 /**
  * A login button that signs the user in to any OpenID Connect / OAuth 2 provider with the
  * Authorization Code Flow and PKCE, and shows who is signed in.
@@ -274,6 +286,7 @@ export class PkceLogin extends ElementBase {
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
     const session = this.__session;
+    if (this.__config) pageLogins.delete(sessionKey(this.__config));
     this.__endSession('user');
     if (options.local || !session || !this.__config) return;
     const url = endSessionUrl(session.metadata, {
@@ -311,16 +324,24 @@ export class PkceLogin extends ElementBase {
       return;
     }
     const callback = readCallback(new URL(location.href), config.redirectUri);
-    if (callback) {
-      await this.__completeLogin(config, callback);
+    // One exchange per callback, shared by every element of this page for the same client
+    // (two widgets, or a framework mounting the element twice).
+    const key = sessionKey(config);
+    if (callback) pageLogins.set(key, this.__completeLogin(config, callback));
+    const login = await pageLogins.get(key);
+    if (login) {
+      this.__beginSession(login.session, !callback, callback && login.returnTo);
       return;
     }
     this.__setStatus('signed-out');
     this.__prefetchMetadata(config);
   }
 
-  /** Handles the provider's redirect back to this page (SPEC §1.3). */
-  private async __completeLogin(config: ResolvedConfig, callback: CallbackResponse): Promise<void> {
+  /**
+   * Handles the provider's redirect back to this page (SPEC §1.3). Reports a failure as an
+   * `error` event and resolves to `undefined`.
+   */
+  private async __completeLogin(config: ResolvedConfig, callback: CallbackResponse): Promise<PageLogin | undefined> {
     this.__setStatus('signing-in');
     const page = new URL(location.href);
     history.replaceState(history.state, '', withoutCallbackParams(page, callback.location));
@@ -335,13 +356,12 @@ export class PkceLogin extends ElementBase {
       }
       const params = validateCallback(record, callback.params);
       const tokens = await exchangeCode(config, record, params);
-      const returnTo = record.returnTo ? sameOriginUrl(record.returnTo, page) : undefined;
-      if (returnTo) history.replaceState(history.state, '', returnTo.href);
-      this.__beginSession({ tokens, metadata: record.metadata }, false, returnTo?.href);
+      const returnTo = record.returnTo ? sameOriginUrl(record.returnTo, page)?.href : undefined;
+      if (returnTo) history.replaceState(history.state, '', returnTo);
+      return { session: { tokens, metadata: record.metadata }, returnTo };
     } catch (error) {
-      this.__setStatus('signed-out');
       this.__emitError(toPkceLoginError(error));
-      this.__prefetchMetadata(config);
+      return undefined;
     }
   }
 

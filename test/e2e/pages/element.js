@@ -39,8 +39,8 @@ const events = JSON.parse(sessionStorage.getItem(EVENTS_KEY) ?? '[]');
 window.__events = events;
 window.__pageErrors = [];
 
-function record(type, detail) {
-  const entry = { type, detail: recordable(type, detail), at: Date.now(), url: location.pathname };
+function record(type, detail, widget = 0) {
+  const entry = { type, detail: recordable(type, detail), at: Date.now(), url: location.pathname, widget };
   events.push(entry);
   sessionStorage.setItem(EVENTS_KEY, JSON.stringify(events));
   document.getElementById('log').textContent = events
@@ -57,12 +57,29 @@ window.addEventListener('unhandledrejection', (e) => {
   window.__pageErrors.push(`unhandled rejection: ${e.reason?.message ?? e.reason}`);
 });
 
-const element = document.createElement('pkce-login');
-for (const [name, value] of Object.entries(readConfig())) {
-  element.setAttribute(name, value);
+/**
+ * Creates one configured element. The page's `data-widgets` attribute asks for several
+ * elements; `data-remount` replaces the first element by a new one right after it connected,
+ * as frameworks do when they mount twice.
+ */
+function createElement(index) {
+  const element = document.createElement('pkce-login');
+  for (const [name, value] of Object.entries(readConfig())) {
+    element.setAttribute(name, value);
+  }
+  for (const type of ['token', 'login', 'logout', 'error']) {
+    element.addEventListener(type, (event) => record(type, event.detail, index));
+  }
+  document.getElementById('slot').append(element);
+  return element;
 }
-for (const type of ['token', 'login', 'logout', 'error']) {
-  element.addEventListener(type, (event) => record(type, event.detail));
+
+const count = Number(document.documentElement.dataset.widgets ?? 1);
+window.__elements = Array.from({ length: count }, (_, index) => createElement(index));
+window.__element = window.__elements[0];
+if (document.documentElement.dataset.remount !== undefined) {
+  queueMicrotask(() => {
+    window.__element.remove();
+    window.__element = window.__elements[0] = createElement(0);
+  });
 }
-window.__element = element;
-document.getElementById('slot').append(element);
