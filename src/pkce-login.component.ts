@@ -33,7 +33,7 @@ import {
 } from './protocol.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
 import { indexedDbTransactionStore, type TransactionStore } from './transaction-store.js';
-import { fallbackTransactionStore, memoryTransactionStore, webStorageTransactionStore } from './transaction-store-fallback.js';
+import { fallbackTransactionStore, webStorageTransactionStore } from './transaction-store-fallback.js';
 
 /** Where the element is in its life: reflected as the `status` attribute, for CSS. */
 export type PkceLoginStatus = 'loading' | 'signed-out' | 'signing-in' | 'signed-in';
@@ -201,8 +201,8 @@ export class PkceLogin extends ElementBase {
   private __started = false;
   private readonly __transactions: TransactionStore = fallbackTransactionStore([
     indexedDbTransactionStore,
+    // Memory would not survive the redirect: without either store a login is storage_unavailable.
     () => webStorageTransactionStore(() => sessionStorage),
-    memoryTransactionStore,
   ]);
 
   /** `loading`, `signed-out`, `signing-in` or `signed-in`; reflected as the `status` attribute. */

@@ -13,7 +13,7 @@
  */
 
 import * as oauth from 'oauth4webapi';
-import type { ResolvedConfig } from './config.js';
+import { isLoopbackHost, type ResolvedConfig } from './config.js';
 import { PkceLoginError } from './errors.js';
 import type { TransactionRecord } from './transaction-store.js';
 
@@ -205,49 +205,120 @@ export function validateCallback(record: TransactionRecord, params: URLSearchPar
   }
 }
 
+/** A DPoP handle (RFC 9449) for sender-constrained tokens, when the provider supports DPoP. */
+export type DPoPHandle = oauth.DPoPHandle;
+
+/**
+ * Creates the DPoP handle for a key pair.
+ * @see https://www.rfc-editor.org/rfc/rfc9449
+ */
+export function dpopHandle(config: ResolvedConfig, keyPair: CryptoKeyPair): DPoPHandle {
+  return oauth.DPoP(client(config), keyPair);
+}
+
+/** Runs a DPoP-protected request, once more when the server asks for a fresh `DPoP-Nonce`. */
+async function withNonceRetry<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (!oauth.isDPoPNonceError(error)) throw error;
+    return request();
+  }
+}
+
+/** The {@link TokenSet} of a token endpoint response; `previous` supplies what a refresh omits. */
+function tokenSet(config: ResolvedConfig, result: oauth.TokenEndpointResponse, claims: Record<string, unknown>, previous?: TokenSet): TokenSet {
+  return {
+    accessToken: result.access_token,
+    tokenType: result.token_type === 'dpop' ? 'DPoP' : 'Bearer',
+    expiresAt: Date.now() + (result.expires_in ?? 3600) * 1000,
+    scope: result.scope ?? previous?.scope ?? config.scope,
+    idToken: result.id_token ?? previous?.idToken,
+    // Rotation: a new refresh token replaces the old one; without one, the old one stays valid.
+    refreshToken: result.refresh_token ?? previous?.refreshToken,
+    claims,
+  };
+}
+
 /**
  * Exchanges the code (RFC 6749 §4.1.3, with the PKCE verifier), validates the ID token (OIDC Core
  * §3.1.3.7: `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, signing algorithm; never `alg: none`),
  * and completes the claims from the userinfo endpoint when there is one.
  *
+ * @param dpop binds the tokens to a DPoP key (RFC 9449) when given
  * @throws {PkceLoginError} provider codes (`invalid_grant` …), `network_error`,
  *   `invalid_response`, `id_token_invalid`, `clock_skew`
  */
-export async function exchangeCode(config: ResolvedConfig, record: TransactionRecord, callbackParams: URLSearchParams): Promise<TokenSet> {
+export async function exchangeCode(
+  config: ResolvedConfig,
+  record: TransactionRecord,
+  callbackParams: URLSearchParams,
+  dpop?: DPoPHandle,
+): Promise<TokenSet> {
   const as = record.metadata;
   const c = client(config);
   try {
-    const response = await oauth.authorizationCodeGrantRequest(
-      as,
-      c,
-      oauth.None(),
-      callbackParams,
-      record.redirectUri,
-      record.codeVerifier,
-      transport(config),
+    const result = await withNonceRetry(async () =>
+      oauth.processAuthorizationCodeResponse(
+        as,
+        c,
+        await oauth.authorizationCodeGrantRequest(as, c, oauth.None(), callbackParams, record.redirectUri, record.codeVerifier, {
+          ...transport(config),
+          DPoP: dpop,
+        }),
+        { expectedNonce: record.nonce ?? oauth.expectNoNonce, requireIdToken: !!record.nonce },
+      ),
     );
-    const result = await oauth.processAuthorizationCodeResponse(as, c, response, {
-      expectedNonce: record.nonce ?? oauth.expectNoNonce,
-      requireIdToken: !!record.nonce,
-    });
     const idClaims = oauth.getValidatedIdTokenClaims(result);
     // OIDC Core §3.1.3.7 (10): a token fresh from the token endpoint issued in the future of
     // this device beyond the tolerance means the device clock is wrong.
     const skew = (idClaims?.iat ?? 0) - Date.now() / 1000;
     if (skew > config.clockTolerance) throw clockSkew(skew, config.clockTolerance);
     const claims: Record<string, unknown> = { ...idClaims };
-    if (as.userinfo_endpoint) Object.assign(claims, await userinfo(config, as, result.access_token, idClaims?.sub));
-    return {
-      accessToken: result.access_token,
-      tokenType: result.token_type === 'dpop' ? 'DPoP' : 'Bearer',
-      expiresAt: Date.now() + (result.expires_in ?? 3600) * 1000,
-      scope: result.scope ?? config.scope,
-      idToken: result.id_token,
-      refreshToken: result.refresh_token,
-      claims,
-    };
+    if (as.userinfo_endpoint) Object.assign(claims, await userinfo(config, as, result.access_token, idClaims?.sub, dpop));
+    return tokenSet(config, result, claims);
   } catch (cause) {
     throw toPkceLoginError(cause);
+  }
+}
+
+/**
+ * Renews the tokens with the refresh token (RFC 6749 §6). A new ID token must be about the same
+ * subject (OIDC Core §12.2).
+ *
+ * @throws {PkceLoginError} `invalid_grant` when the refresh token is no longer valid, and the
+ *   codes of {@link exchangeCode}
+ */
+export async function refreshTokens(config: ResolvedConfig, metadata: ServerMetadata, tokens: TokenSet, dpop?: DPoPHandle): Promise<TokenSet> {
+  const c = client(config);
+  try {
+    const result = await withNonceRetry(async () =>
+      oauth.processRefreshTokenResponse(
+        metadata,
+        c,
+        await oauth.refreshTokenGrantRequest(metadata, c, oauth.None(), tokens.refreshToken!, { ...transport(config), DPoP: dpop }),
+      ),
+    );
+    const idClaims = oauth.getValidatedIdTokenClaims(result);
+    if (idClaims && idClaims.sub !== tokens.claims['sub']) {
+      throw new PkceLoginError('id_token_invalid', 'the refreshed ID token is about another subject');
+    }
+    return tokenSet(config, result, { ...tokens.claims, ...idClaims }, tokens);
+  } catch (cause) {
+    throw toPkceLoginError(cause);
+  }
+}
+
+/**
+ * Revokes a token (RFC 7009), best effort: a failure is ignored, since the session is gone here
+ * whatever the provider answers.
+ */
+export async function revokeToken(config: ResolvedConfig, metadata: ServerMetadata, token: string): Promise<void> {
+  if (!metadata.revocation_endpoint) return;
+  try {
+    await oauth.processRevocationResponse(await oauth.revocationRequest(metadata, client(config), oauth.None(), token, transport(config)));
+  } catch {
+    // best effort
   }
 }
 
@@ -255,9 +326,39 @@ export async function exchangeCode(config: ResolvedConfig, record: TransactionRe
  * Userinfo completes the profile: failing to reach it is not worth failing the login over, but a
  * response about another subject is.
  */
-async function userinfo(config: ResolvedConfig, as: ServerMetadata, accessToken: string, sub: string | undefined) {
-  const response = await oauth.userInfoRequest(as, client(config), accessToken, transport(config)).catch(() => undefined);
-  return response?.ok ? oauth.processUserInfoResponse(as, client(config), sub ?? oauth.skipSubjectCheck, response) : {};
+async function userinfo(config: ResolvedConfig, as: ServerMetadata, accessToken: string, sub: string | undefined, dpop?: DPoPHandle) {
+  const c = client(config);
+  try {
+    return await withNonceRetry(async () =>
+      oauth.processUserInfoResponse(as, c, sub ?? oauth.skipSubjectCheck, await oauth.userInfoRequest(as, c, accessToken, { ...transport(config), DPoP: dpop })),
+    );
+  } catch (error) {
+    if (error instanceof oauth.OperationProcessingError && error.code === oauth.JSON_ATTRIBUTE_COMPARISON) throw error;
+    return {};
+  }
+}
+
+/**
+ * Calls a protected resource with the access token: `Authorization: Bearer` (RFC 6750), or
+ * `Authorization: DPoP` with a proof bound to the token by `ath` (RFC 9449 §7), retrying once
+ * with a fresh `DPoP-Nonce` when the resource asks for one. Resolves to the resource's response,
+ * error statuses included.
+ */
+export async function resourceFetch(request: Request, body: ArrayBuffer | null, accessToken: string, dpop?: DPoPHandle): Promise<Response> {
+  const url = new URL(request.url);
+  const headers = new Headers(request.headers);
+  headers.delete('authorization');
+  const options = {
+    DPoP: dpop,
+    signal: request.signal,
+    [oauth.allowInsecureRequests]: url.protocol === 'http:' && isLoopbackHost(url.hostname),
+  };
+  try {
+    return await withNonceRetry(() => oauth.protectedResourceRequest(accessToken, request.method, url, headers, body, options));
+  } catch (error) {
+    if (error instanceof oauth.WWWAuthenticateChallengeError) return error.response;
+    throw error;
+  }
 }
 
 /**

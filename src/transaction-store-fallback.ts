@@ -1,14 +1,14 @@
 /**
  * Where IndexedDB is missing, throws, or hangs (blocked upgrades, some private windows), login
- * transactions go to `sessionStorage` (enough for a same-tab redirect login), and failing that,
- * to memory. A callback looks in every store.
+ * transactions go to `sessionStorage`, enough for a same-tab redirect login. A callback looks in
+ * every store. (Memory is no fallback for a redirect login: it does not survive the page.)
  *
  * No DOM beyond the Web Storage object passed in; no network.
  *
  * @packageDocumentation
  */
 
-import { isTransactionRecord, type TransactionRecord, type TransactionStore } from './transaction-store.js';
+import { isTransactionRecord, type TransactionStore } from './transaction-store.js';
 
 /** How long an IndexedDB operation may take before the next store is tried. */
 const STORE_TIMEOUT_MS = 3000;
@@ -36,16 +36,6 @@ export function webStorageTransactionStore(storage: () => Storage): TransactionS
       return isTransactionRecord(record) && record.expiresAt > now ? record : undefined;
     },
   };
-}
-
-/** A {@link TransactionStore} in this page's memory: the last resort, lost on navigation. */
-export function memoryTransactionStore(): TransactionStore {
-  const records = new Map<string, TransactionRecord>();
-  return webStorageTransactionStore(() => ({
-    getItem: (k: string) => (records.has(k) ? JSON.stringify(records.get(k)) : null),
-    setItem: (k: string, v: string) => void records.set(k, JSON.parse(v) as TransactionRecord),
-    removeItem: (k: string) => void records.delete(k),
-  }) as Storage);
 }
 
 function withTimeout<T>(operation: () => Promise<T>): Promise<T> {

@@ -1,0 +1,54 @@
+/**
+ * When to renew an access token: well before it expires, on a timer, and again whenever the page
+ * comes back to life (a tab made visible, a page restored from the back-forward cache, the network
+ * back, the window focused), because background tabs throttle timers and laptops sleep.
+ *
+ * @packageDocumentation
+ */
+
+/** The longest a renewal is made ahead of expiry. */
+const MAX_MARGIN_MS = 5 * 60_000;
+/** Events after which the schedule is checked again. */
+const WAKE_EVENTS = ['visibilitychange', 'pageshow', 'online', 'focus'] as const;
+
+/**
+ * The moment to renew a token received at `receivedAt` that expires at `expiresAt`: a quarter of
+ * its lifetime before expiry, at most five minutes before.
+ */
+export function renewalTime(receivedAt: number, expiresAt: number): number {
+  return expiresAt - Math.min(MAX_MARGIN_MS, (expiresAt - receivedAt) / 4);
+}
+
+/** Calls `renew` once `renewalTime` has come, however the page slept in between. */
+export class RenewalSchedule {
+  private __due = Infinity;
+  private __timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly __renew: () => void;
+  private readonly __check = (): void => {
+    if (Date.now() >= this.__due) {
+      this.stop();
+      this.__renew();
+    }
+  };
+
+  /** @param renew called when a renewal is due; it schedules the next one itself */
+  constructor(renew: () => void) {
+    this.__renew = renew;
+  }
+
+  /** Plans a renewal for the token received at `receivedAt` that expires at `expiresAt`. */
+  schedule(receivedAt: number, expiresAt: number): void {
+    this.stop();
+    this.__due = renewalTime(receivedAt, expiresAt);
+    // Timers cap at about 24.8 days; a longer wait is re-planned by the wake-up events.
+    this.__timer = setTimeout(this.__check, Math.min(this.__due - Date.now(), 2 ** 31 - 1));
+    for (const type of WAKE_EVENTS) globalThis.addEventListener(type, this.__check);
+  }
+
+  /** Cancels the planned renewal. */
+  stop(): void {
+    clearTimeout(this.__timer);
+    this.__due = Infinity;
+    for (const type of WAKE_EVENTS) globalThis.removeEventListener(type, this.__check);
+  }
+}

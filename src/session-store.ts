@@ -1,0 +1,58 @@
+/**
+ * Where a signed-in session lives between page loads: IndexedDB for `session="persistent"`,
+ * nowhere for `session="memory"`. One record per client (issuer + client id), shared by every
+ * tab of the origin.
+ *
+ * No DOM; no network.
+ *
+ * @packageDocumentation
+ */
+
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import type { ServerMetadata, TokenSet } from './protocol.js';
+
+/** A session as stored. The DPoP key pair's private half is not extractable. */
+export interface StoredSession {
+  /** Record format; a record of another version is treated as absent. */
+  version: 1;
+  tokens: TokenSet;
+  metadata: ServerMetadata;
+  /** The key the tokens are bound to, when the provider supports DPoP. */
+  dpopKey?: CryptoKeyPair | undefined;
+}
+
+/** Reads and writes sessions by client key (see `sessionKey`). */
+export interface SessionStore {
+  get(key: string): Promise<StoredSession | undefined>;
+  set(key: string, session: StoredSession): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** True when `value` has the shape of a {@link StoredSession}. */
+export function isStoredSession(value: unknown): value is StoredSession {
+  const s = value as Partial<StoredSession> | null | undefined;
+  return s?.version === 1 && typeof s.tokens?.accessToken === 'string' && typeof s.metadata?.issuer === 'string';
+}
+
+/**
+ * A {@link SessionStore} over IndexedDB.
+ *
+ * @param store an idb-keyval store; tests pass their own database
+ */
+export function indexedDbSessionStore(store: UseStore = createStore('pkce-login-sessions', 'sessions')): SessionStore {
+  return {
+    async get(key) {
+      const value: unknown = await get(key, store);
+      return isStoredSession(value) ? value : undefined;
+    },
+    set: (key, session) => set(key, session, store),
+    delete: (key) => del(key, store),
+  };
+}
+
+/** A {@link SessionStore} that keeps nothing: `session="memory"`. */
+export const noSessionStore: SessionStore = {
+  get: async () => undefined,
+  set: async () => undefined,
+  delete: async () => undefined,
+};

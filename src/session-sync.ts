@@ -1,0 +1,37 @@
+/**
+ * Coordination between the tabs (and the elements) of one origin: a Web Lock so that one of them
+ * at a time renews a session, and a BroadcastChannel that tells the others when a session
+ * starts, is renewed, or ends. Messages name the client, never carry a token.
+ *
+ * @packageDocumentation
+ */
+
+/** What one tab tells the others about a client's session. */
+export interface SyncMessage {
+  /** `session`: a session started or was renewed (read it from the session store); `logout`: it ended. */
+  type: 'session' | 'logout';
+  /** The client: see `sessionKey`. */
+  key: string;
+}
+
+/** The channel every `<pkce-login>` of the origin listens on. */
+const CHANNEL = 'pkce-login';
+
+/**
+ * Listens to the other tabs' messages.
+ * @returns `post` to send a message to them, and `close`
+ */
+export function openSyncChannel(onMessage: (message: SyncMessage) => void): { post(message: SyncMessage): void; close(): void } {
+  if (typeof BroadcastChannel === 'undefined') return { post() {}, close() {} };
+  const channel = new BroadcastChannel(CHANNEL);
+  channel.onmessage = (event: MessageEvent<SyncMessage>) => onMessage(event.data);
+  return { post: (message) => channel.postMessage(message), close: () => channel.close() };
+}
+
+/**
+ * Runs `task` holding the origin-wide lock `name` (Web Locks), so that no other tab runs a task
+ * under the same name at the same time; without Web Locks, runs it directly.
+ */
+export function withLock<T>(name: string, task: () => Promise<T>): Promise<T> {
+  return navigator.locks ? (navigator.locks.request(`pkce-login:${name}`, task) as Promise<T>) : task();
+}
