@@ -100,13 +100,14 @@ test('after a login no token is in the URL, history, cookies, Web Storage or con
   page.on('console', (msg) => consoleMessages.push({ type: msg.type(), text: msg.text(), at: page.url() }));
   page.on('pageerror', (error) => consoleMessages.push({ type: 'pageerror', text: `${error.message}\n${error.stack}` }));
 
-  const tokenEndpoint = new URL(stack.tokenEndpoint);
+  // Pass the token endpoint's answers through, keeping their bodies: reading a body from the
+  // 'response' event races with the browser discarding it.
   const tokenResponses = [];
-  page.on('response', (response) => {
-    const url = new URL(response.url());
-    if (response.request().method() !== 'POST' || url.origin !== tokenEndpoint.origin
-        || url.pathname !== tokenEndpoint.pathname) return;
+  await page.route(stack.tokenEndpoint, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const response = await route.fetch();
     tokenResponses.push(response.json());
+    await route.fulfill({ response });
   });
   // Every URL the browser requested from the moment the tokens exist (navigations, fetches,
   // images): none may carry a token.
