@@ -22,15 +22,20 @@ import {
 } from './events.js';
 import {
   createAuthorizationRequest,
+  createDpopKey,
   discover,
+  dpopHandle,
   endSessionUrl,
   exchangeCode,
+  resourceFetch,
+  revokeToken,
   toPkceLoginError,
   validateCallback,
   type AuthorizationParams,
   type ServerMetadata,
-  type TokenSet,
 } from './protocol.js';
+import { SessionKeeper, sessionKey, type Session, type SessionHost } from './session-keeper.js';
+import { renewalTime } from './renewal-schedule.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
 import { indexedDbTransactionStore, type TransactionStore } from './transaction-store.js';
 import { fallbackTransactionStore, webStorageTransactionStore } from './transaction-store-fallback.js';
@@ -80,11 +85,6 @@ const CONFIG_PROPERTIES = [
   'timeout',
 ];
 
-interface Session {
-  tokens: TokenSet;
-  metadata: ServerMetadata;
-}
-
 interface PageLogin {
   session: Session;
   returnTo: string | undefined;
@@ -92,10 +92,6 @@ interface PageLogin {
 
 /** Logins completed (or completing) on this page, by client: see {@link sessionKey}. */
 const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
-
-function sessionKey(config: ResolvedConfig): string {
-  return `${config.issuer} ${config.clientId}`;
-}
 
 /**
  * A login button that signs the user in to any OpenID Connect / OAuth 2 provider with the
@@ -125,7 +121,7 @@ function sessionKey(config: ResolvedConfig): string {
  * @cssproperty [--pkce-login-avatar-size=2em] - Size of the avatar.
  * @cssproperty [--pkce-login-name-max-width=16em] - Longest name shown before it is cut with an ellipsis.
  */
-export class PkceLogin extends ElementBase {
+export class PkceLogin extends ElementBase implements SessionHost {
   static override styles = pkceLoginStyles;
 
   static override properties: Record<string, PropertyKind> = {
@@ -193,8 +189,8 @@ export class PkceLogin extends ElementBase {
   messages: Partial<PkceLoginMessages> = {};
 
   private __status: PkceLoginStatus = 'loading';
-  private __session: Session | undefined;
   private __configError: PkceLoginError | undefined;
+  private __keeper: SessionKeeper | undefined;
 
   private __config: ResolvedConfig | undefined;
   private __metadataRequest: Promise<ServerMetadata> | undefined;
@@ -212,7 +208,11 @@ export class PkceLogin extends ElementBase {
 
   /** The signed-in user's claims (ID token claims merged with userinfo), or `null`. */
   get user(): UserClaims | null {
-    return this.__session ? (this.__session.tokens.claims as UserClaims) : null;
+    return (this.__session?.tokens.claims as UserClaims | undefined) ?? null;
+  }
+
+  private get __session(): Session | undefined {
+    return this.__keeper?.session;
   }
 
   /** True when signed in. */
@@ -224,6 +224,7 @@ export class PkceLogin extends ElementBase {
     super.connectedCallback();
     globalThis.addEventListener?.('pageshow', this.__handlePageShow);
     this.setAttribute('status', this.__status);
+    this.__keeper?.open();
     if (this.__started) return;
     this.__started = true;
     // Wait for the first update so that properties set right after creation are in place.
@@ -232,6 +233,7 @@ export class PkceLogin extends ElementBase {
 
   disconnectedCallback(): void {
     globalThis.removeEventListener?.('pageshow', this.__handlePageShow);
+    this.__keeper?.close();
   }
 
   protected override propertyChanged(name: string): void {
@@ -266,6 +268,8 @@ export class PkceLogin extends ElementBase {
         authorizationParams: { ...this.authorizationParams, ...options.authorizationParams },
         uiLocales: this.__uiLocale(),
         returnTo: returnTo?.href,
+        // RFC 9449: a new key for each login, when the provider supports DPoP.
+        dpopKey: metadata.dpop_signing_alg_values_supported?.includes('ES256') ? await createDpopKey() : undefined,
       });
       try {
         await this.__transactions.put(record);
@@ -285,14 +289,18 @@ export class PkceLogin extends ElementBase {
    * The promise never rejects.
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
-    const session = this.__session;
-    if (this.__config) pageLogins.delete(sessionKey(this.__config));
-    this.__endSession('user');
-    if (options.local || !session || !this.__config) return;
-    const url = endSessionUrl(session.metadata, {
-      clientId: this.__config.clientId,
-      postLogoutRedirectUri: this.__config.postLogoutRedirectUri,
-      idToken: session.tokens.idToken,
+    const config = this.__config;
+    if (!config) return;
+    pageLogins.delete(sessionKey(config));
+    const session = await this.__keeper?.end();
+    this.__signOut('user', session !== undefined);
+    if (!session) return;
+    const { tokens, metadata } = session;
+    if (tokens.refreshToken) await revokeToken(config, metadata, tokens.refreshToken);
+    const url = !options.local && endSessionUrl(metadata, {
+      clientId: config.clientId,
+      postLogoutRedirectUri: config.postLogoutRedirectUri,
+      idToken: tokens.idToken,
     });
     if (url) this.navigate(url);
   }
@@ -302,11 +310,30 @@ export class PkceLogin extends ElementBase {
    * when signed out or when the token has expired.
    */
   async getAccessToken(): Promise<string> {
+    const current = this.__session?.tokens;
+    if (current?.refreshToken && renewalTime(current.receivedAt, current.expiresAt) <= Date.now()) {
+      await this.__keeper!.renew().catch(() => undefined);
+    }
     const tokens = this.__session?.tokens;
     if (!tokens || tokens.expiresAt <= Date.now()) {
       throw new PkceLoginError('login_required', tokens ? 'the access token has expired' : 'not signed in');
     }
     return tokens.accessToken;
+  }
+
+  /**
+   * `fetch` with the access token: `Authorization: Bearer`, or `DPoP` with a fresh proof for
+   * DPoP-bound tokens (the key never leaves the element). On a 401 the token is renewed and the
+   * request sent once more. Rejects like {@link PkceLogin.getAccessToken} when signed out.
+   */
+  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const request = new Request(input, init);
+    const body = request.body ? await request.arrayBuffer() : null;
+    const send = async () => resourceFetch(request, body, await this.getAccessToken(), this.__keeper?.dpop());
+    const response = await send();
+    if (response.status !== 401 || !this.__session?.tokens.refreshToken) return response;
+    await this.__keeper!.renew();
+    return send();
   }
 
   /**
@@ -330,7 +357,13 @@ export class PkceLogin extends ElementBase {
     if (callback) pageLogins.set(key, this.__completeLogin(config, callback));
     const login = await pageLogins.get(key);
     if (login) {
-      this.__beginSession(login.session, !callback, callback && login.returnTo);
+      // The element that completed the login stores and announces the session.
+      await this.__keeper!.begin(login.session, !!callback);
+      this.__signIn(!callback, callback && login.returnTo);
+      return;
+    }
+    if (await this.__keeper!.restore()) {
+      this.__signIn(true);
       return;
     }
     this.__setStatus('signed-out');
@@ -355,10 +388,11 @@ export class PkceLogin extends ElementBase {
         );
       }
       const params = validateCallback(record, callback.params);
-      const tokens = await exchangeCode(config, record, params);
+      const dpopKey = record.dpopKey?.privateKey instanceof CryptoKey ? record.dpopKey : undefined;
+      const tokens = await exchangeCode(config, record, params, dpopKey && dpopHandle(config, dpopKey));
       const returnTo = record.returnTo ? sameOriginUrl(record.returnTo, page)?.href : undefined;
       if (returnTo) history.replaceState(history.state, '', returnTo);
-      return { session: { tokens, metadata: record.metadata }, returnTo };
+      return { session: { tokens, metadata: record.metadata, dpopKey }, returnTo };
     } catch (error) {
       this.__emitError(toPkceLoginError(error));
       return undefined;
@@ -373,10 +407,11 @@ export class PkceLogin extends ElementBase {
     }
   }
 
-  private __beginSession(session: Session, restored: boolean, returnTo?: string): void {
-    this.__session = session;
+  /** Emits `token` for the keeper's session, and `login` when the element was not signed in. */
+  private __signIn(restored: boolean, returnTo?: string): void {
+    const { tokens } = this.__session!;
+    const wasSignedIn = this.__status === 'signed-in';
     this.__setStatus('signed-in');
-    const { tokens } = session;
     const detail: TokenEventDetail = {
       accessToken: tokens.accessToken,
       tokenType: tokens.tokenType,
@@ -385,23 +420,46 @@ export class PkceLogin extends ElementBase {
     };
     if (tokens.idToken) detail.idToken = tokens.idToken;
     this.dispatchEvent(createPkceLoginEvent('token', detail));
+    if (wasSignedIn) return;
     this.dispatchEvent(
       createPkceLoginEvent('login', { user: tokens.claims as UserClaims, restored, ...(returnTo ? { returnTo } : {}) }),
     );
   }
 
-  private __endSession(reason: LogoutReason): void {
-    const wasSignedIn = this.__session !== undefined;
-    this.__session = undefined;
+  private __signOut(reason: LogoutReason, wasSignedIn: boolean): void {
     if (this.__status !== 'loading') this.__setStatus('signed-out');
     if (wasSignedIn) this.dispatchEvent(createPkceLoginEvent('logout', { reason }));
+  }
+
+  /** @internal {@link SessionHost}: a renewal, or another tab's login. */
+  sessionChanged(): void {
+    this.__signIn(true);
+  }
+
+  /** @internal {@link SessionHost}: another tab's logout, or an expired session. */
+  sessionEnded(reason: LogoutReason): void {
+    this.__signOut(reason, true);
+  }
+
+  /** @internal {@link SessionHost}: a renewal that failed and will be tried again. */
+  renewalFailed(error: PkceLoginError): void {
+    this.__emitError(error);
   }
 
   /** Resolves the configuration from the current attributes; remembers the error when invalid. */
   private __configure(): ResolvedConfig | undefined {
     this.__metadataRequest = undefined;
     try {
-      this.__config = resolveConfig(this, new URL(location.href));
+      const config = resolveConfig(this, new URL(location.href));
+      const keeper = this.__keeper;
+      if (keeper && sessionKey(keeper.config) === sessionKey(config) && keeper.config.session === config.session) {
+        keeper.config = config;
+      } else {
+        if (keeper?.session) this.__signOut('user', true);
+        keeper?.close();
+        this.__keeper = new SessionKeeper(config, this);
+      }
+      this.__config = config;
       this.__configError = undefined;
     } catch (error) {
       this.__config = undefined;

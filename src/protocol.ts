@@ -30,6 +30,8 @@ export interface TokenSet {
   tokenType: string;
   /** Epoch milliseconds. */
   expiresAt: number;
+  /** Epoch milliseconds: when the token response arrived. */
+  receivedAt: number;
   scope: string;
   idToken: string | undefined;
   refreshToken: string | undefined;
@@ -133,6 +135,13 @@ export interface AuthorizationRequestOptions {
   /** Sent as `ui_locales` unless `authorizationParams` sets it. */
   uiLocales?: string | undefined;
   returnTo?: string | undefined;
+  /** Binds the code to this DPoP key with `dpop_jkt` (RFC 9449 §10); kept in the record. */
+  dpopKey?: CryptoKeyPair | undefined;
+}
+
+/** A new DPoP key pair: ES256, its private key not extractable. */
+export function createDpopKey(): Promise<CryptoKeyPair> {
+  return oauth.generateKeyPair('ES256');
 }
 
 /**
@@ -168,6 +177,7 @@ export async function createAuthorizationRequest(
   if (nonce) params.set('nonce', nonce);
   params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
   params.set('code_challenge_method', 'S256');
+  if (options.dpopKey) params.set('dpop_jkt', await dpopHandle(config, options.dpopKey).calculateThumbprint());
 
   const createdAt = Date.now();
   const record: TransactionRecord = {
@@ -180,6 +190,7 @@ export async function createAuthorizationRequest(
     redirectUri: config.redirectUri,
     metadata,
     returnTo: options.returnTo,
+    dpopKey: options.dpopKey,
     createdAt,
     expiresAt: createdAt + TRANSACTION_TTL_MS,
   };
@@ -228,10 +239,12 @@ async function withNonceRetry<T>(request: () => Promise<T>): Promise<T> {
 
 /** The {@link TokenSet} of a token endpoint response; `previous` supplies what a refresh omits. */
 function tokenSet(config: ResolvedConfig, result: oauth.TokenEndpointResponse, claims: Record<string, unknown>, previous?: TokenSet): TokenSet {
+  const receivedAt = Date.now();
   return {
     accessToken: result.access_token,
     tokenType: result.token_type === 'dpop' ? 'DPoP' : 'Bearer',
-    expiresAt: Date.now() + (result.expires_in ?? 3600) * 1000,
+    expiresAt: receivedAt + (result.expires_in ?? 3600) * 1000,
+    receivedAt,
     scope: result.scope ?? previous?.scope ?? config.scope,
     idToken: result.id_token ?? previous?.idToken,
     // Rotation: a new refresh token replaces the old one; without one, the old one stays valid.

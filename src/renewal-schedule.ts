@@ -19,7 +19,7 @@ export function renewalTime(receivedAt: number, expiresAt: number): number {
   return expiresAt - Math.min(MAX_MARGIN_MS, (expiresAt - receivedAt) / 4);
 }
 
-/** Calls `renew` once `renewalTime` has come, however the page slept in between. */
+/** Calls `renew` once its moment has come, however the page slept in between. */
 export class RenewalSchedule {
   private __due = Infinity;
   private __timer: ReturnType<typeof setTimeout> | undefined;
@@ -36,10 +36,10 @@ export class RenewalSchedule {
     this.__renew = renew;
   }
 
-  /** Plans a renewal for the token received at `receivedAt` that expires at `expiresAt`. */
-  schedule(receivedAt: number, expiresAt: number): void {
+  /** Plans the call to `renew` for the moment `due` (epoch milliseconds), replacing any other. */
+  schedule(due: number): void {
     this.stop();
-    this.__due = renewalTime(receivedAt, expiresAt);
+    this.__due = due;
     // Timers cap at about 24.8 days; a longer wait is re-planned by the wake-up events.
     this.__timer = setTimeout(this.__check, Math.min(this.__due - Date.now(), 2 ** 31 - 1));
     for (const type of WAKE_EVENTS) globalThis.addEventListener(type, this.__check);

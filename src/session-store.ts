@@ -39,14 +39,17 @@ export function isStoredSession(value: unknown): value is StoredSession {
  *
  * @param store an idb-keyval store; tests pass their own database
  */
-export function indexedDbSessionStore(store: UseStore = createStore('pkce-login-sessions', 'sessions')): SessionStore {
+export function indexedDbSessionStore(custom?: UseStore): SessionStore {
+  // Opened on first use, so that a browser without IndexedDB fails in a promise, not here.
+  let store = custom;
+  const use = () => (store ??= createStore('pkce-login-sessions', 'sessions'));
   return {
     async get(key) {
-      const value: unknown = await get(key, store);
+      const value: unknown = await get(key, use());
       return isStoredSession(value) ? value : undefined;
     },
-    set: (key, session) => set(key, session, store),
-    delete: (key) => del(key, store),
+    set: async (key, session) => set(key, session, use()),
+    delete: async (key) => del(key, use()),
   };
 }
 

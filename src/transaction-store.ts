@@ -29,6 +29,8 @@ export interface TransactionRecord {
   metadata: ServerMetadata;
   /** Same-origin URL the page should land on after the callback. */
   returnTo: string | undefined;
+  /** The DPoP key the code is bound to (`dpop_jkt`); lost where records cannot hold keys (sessionStorage). */
+  dpopKey?: CryptoKeyPair | undefined;
   /** Epoch milliseconds. */
   createdAt: number;
   /** Epoch milliseconds; past this the record is refused. */

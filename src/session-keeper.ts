@@ -1,0 +1,218 @@
+/**
+ * The life of a signed-in session after the login: kept across reloads (`session="persistent"`),
+ * renewed with the refresh token well before the access token expires, shared by every tab of
+ * the origin (one renewal at a time under a Web Lock; starts, renewals and ends announced on a
+ * BroadcastChannel), and forgotten everywhere at logout.
+ *
+ * The element owns the UI and the events; this class tells it through {@link SessionHost}.
+ *
+ * @packageDocumentation
+ */
+
+import type { ResolvedConfig } from './config.js';
+import type { PkceLoginError } from './errors.js';
+import type { LogoutReason } from './events.js';
+import { dpopHandle, refreshTokens, toPkceLoginError, type DPoPHandle, type ServerMetadata, type TokenSet } from './protocol.js';
+import { RenewalSchedule, renewalTime } from './renewal-schedule.js';
+import { indexedDbSessionStore, noSessionStore, type SessionStore } from './session-store.js';
+import { openSyncChannel, withLock, type SyncMessage } from './session-sync.js';
+
+/** A signed-in session. */
+export interface Session {
+  tokens: TokenSet;
+  metadata: ServerMetadata;
+  /** The key the tokens are bound to (DPoP); its private half is not extractable. */
+  dpopKey?: CryptoKeyPair | undefined;
+}
+
+/** What the session keeper tells the element. */
+export interface SessionHost {
+  /** The session was renewed, or started in another tab or element: emit `token` (and `login` if signed out). */
+  sessionChanged(session: Session): void;
+  /** The session ended in another tab, or expired: become signed out. */
+  sessionEnded(reason: LogoutReason): void;
+  /** A renewal failed for a reason other than an ended session (offline …); it is tried again later. */
+  renewalFailed(error: PkceLoginError): void;
+}
+
+/** The client a session belongs to: issuer and client id. */
+export function sessionKey(config: Pick<ResolvedConfig, 'issuer' | 'clientId'>): string {
+  return `${config.issuer} ${config.clientId}`;
+}
+
+/** How soon a failed renewal (network) is tried again. */
+const RETRY_MS = 30_000;
+
+function isCryptoKeyPair(value: unknown): value is CryptoKeyPair {
+  const pair = value as Partial<CryptoKeyPair> | undefined;
+  return pair?.privateKey instanceof CryptoKey && pair.publicKey instanceof CryptoKey;
+}
+
+/** Keeps one client's session for one element. */
+export class SessionKeeper {
+  /** The current session, if any. */
+  session: Session | undefined;
+
+  /** The element's configuration; its issuer, client id and session mode never change. */
+  config: ResolvedConfig;
+  private readonly __host: SessionHost;
+  private readonly __key: string;
+  private readonly __store: SessionStore;
+  private readonly __schedule = new RenewalSchedule(() => void this.renew());
+  private __channel: ReturnType<typeof openSyncChannel> | undefined;
+  private __dpop: DPoPHandle | undefined;
+  private __renewal: Promise<void> | undefined;
+
+  constructor(config: ResolvedConfig, host: SessionHost) {
+    this.config = config;
+    this.__host = host;
+    this.__key = sessionKey(config);
+    this.__store = config.session === 'persistent' ? indexedDbSessionStore() : noSessionStore;
+    this.open();
+  }
+
+  /** Listens to the other tabs and keeps the renewal schedule (again, after {@link close}). */
+  open(): void {
+    if (this.config.session === 'persistent') this.__channel ??= openSyncChannel((message) => void this.__receive(message));
+    if (this.session) this.__use(this.session);
+  }
+
+  /** The DPoP handle of the current session, when its tokens are DPoP-bound. */
+  dpop(): DPoPHandle | undefined {
+    const key = this.session?.dpopKey;
+    return key && isCryptoKeyPair(key) ? (this.__dpop ??= dpopHandle(this.config, key)) : undefined;
+  }
+
+  /**
+   * Reads the stored session: as it is while its access token is valid, renewed first when not.
+   * Resolves to `undefined` (and forgets the stored session) when it cannot be restored.
+   */
+  async restore(): Promise<Session | undefined> {
+    const stored = await this.__store.get(this.__key).catch(() => undefined);
+    if (!stored) return undefined;
+    this.__use(stored);
+    if (stored.tokens.expiresAt > Date.now()) return stored;
+    try {
+      await this.renew(true);
+    } catch {
+      // Unreachable provider: signed out for now; the stored session stays for a later visit.
+    }
+    if (this.session && this.session.tokens.expiresAt > Date.now()) return this.session;
+    this.__forget();
+    return undefined;
+  }
+
+  /** Starts keeping a session that just began here (a completed login); `save` stores and announces it. */
+  async begin(session: Session, save: boolean): Promise<void> {
+    this.__use(session);
+    if (save) {
+      await this.__store.set(this.__key, { version: 1, ...session }).catch(() => undefined);
+      this.__announce('session');
+    }
+  }
+
+  /**
+   * Renews the access token: one renewal at a time across tabs; a tab that finds the stored
+   * session already renewed by another takes that. An `invalid_grant` first re-reads the stored
+   * session (another tab may have rotated the refresh token), and only then ends the session.
+   *
+   * @param quiet for restores: no `sessionChanged` / `renewalFailed` calls
+   */
+  renew(quiet = false): Promise<void> {
+    return (this.__renewal ??= this.__renew(quiet).finally(() => (this.__renewal = undefined)));
+  }
+
+  /** Forgets the session here and in every tab; resolves to the tokens it had, for revocation. */
+  async end(): Promise<Session | undefined> {
+    const session = this.session;
+    this.__forget();
+    await this.__store.delete(this.__key).catch(() => undefined);
+    if (session) this.__announce('logout');
+    return session;
+  }
+
+  /** Stops timers and listening (the element left the page); the session stays. */
+  close(): void {
+    this.__schedule.stop();
+    this.__channel?.close();
+    this.__channel = undefined;
+  }
+
+  private async __renew(quiet: boolean): Promise<void> {
+    const current = this.session;
+    if (!current?.tokens.refreshToken) {
+      if (current && current.tokens.expiresAt <= Date.now()) await this.__expire(quiet);
+      return;
+    }
+    try {
+      const renewed = await withLock(`renew ${this.__key}`, async () => {
+        const stored = await this.__store.get(this.__key).catch(() => undefined);
+        const latest = stored?.tokens.refreshToken ? stored : current;
+        if (latest.tokens.accessToken !== current.tokens.accessToken && renewalTime(latest.tokens.receivedAt, latest.tokens.expiresAt) > Date.now()) {
+          return latest;
+        }
+        this.__use(latest);
+        const tokens = await refreshTokens(this.config, latest.metadata, latest.tokens, this.dpop());
+        const session = { ...latest, tokens };
+        await this.__store.set(this.__key, { version: 1, ...session }).catch(() => undefined);
+        return session;
+      });
+      this.__use(renewed);
+      this.__announce('session');
+      if (!quiet) this.__host.sessionChanged(renewed);
+    } catch (cause) {
+      const error = toPkceLoginError(cause);
+      if (error.code === 'invalid_grant') {
+        await this.__expire(quiet);
+      } else {
+        this.__schedule.schedule(Date.now() + RETRY_MS);
+        if (!quiet) this.__host.renewalFailed(error);
+        throw error;
+      }
+    }
+  }
+
+  /** Takes a session read from the store or sent by the provider, and plans its renewal. */
+  private __use(session: Session): void {
+    if (session.dpopKey !== this.session?.dpopKey) this.__dpop = undefined;
+    this.session = session;
+    const { refreshToken, receivedAt, expiresAt } = session.tokens;
+    this.__schedule.schedule(refreshToken ? renewalTime(receivedAt, expiresAt) : expiresAt);
+  }
+
+  private __forget(): void {
+    this.session = undefined;
+    this.__dpop = undefined;
+    this.__schedule.stop();
+  }
+
+  /** The session can no longer be renewed: forget it everywhere. */
+  private async __expire(quiet: boolean): Promise<void> {
+    const had = this.session !== undefined;
+    this.__forget();
+    await this.__store.delete(this.__key).catch(() => undefined);
+    this.__announce('logout');
+    if (had && !quiet) this.__host.sessionEnded('expired');
+  }
+
+  private __announce(type: SyncMessage['type']): void {
+    this.__channel?.post({ type, key: this.__key });
+  }
+
+  /** Another tab (or element) started, renewed or ended this client's session. */
+  private async __receive(message: SyncMessage): Promise<void> {
+    if (message.key !== this.__key) return;
+    if (message.type === 'logout') {
+      if (this.session) {
+        this.__forget();
+        this.__host.sessionEnded('other-tab');
+      }
+      return;
+    }
+    const stored = await this.__store.get(this.__key).catch(() => undefined);
+    if (stored && stored.tokens.accessToken !== this.session?.tokens.accessToken) {
+      this.__use(stored);
+      this.__host.sessionChanged(stored);
+    }
+  }
+}
