@@ -1,5 +1,5 @@
-// The self-contained CDN bundle: dist/pkce-login.js, one minified ES module with lit,
-// idb-keyval and oauth4webapi inside, loadable from a <script type="module">.
+// The self-contained CDN bundle: dist/pkce-login.js, one minified ES module with idb-keyval and
+// oauth4webapi inside, loadable from a <script type="module">.
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
@@ -33,14 +33,13 @@ export default {
   },
   plugins: [
     minifyCssTemplates(),
-    // lit-html's "node" build is its browser build plus a guard on `document`, so that importing
-    // the bundle where there is no DOM (server rendering) does not throw.
-    resolve({ exportConditions: ['node'] }),
+    resolve({ browser: true }),
     terser({
       ecma: 2022,
       module: true,
       compress: { passes: 3 },
-      // Private members are named __x (lit's convention) so that they can be shortened safely.
+      toplevel: true,
+      // Private members are named __x so that they can be shortened safely.
       mangle: { properties: { regex: /^__/ } },
       format: { comments: false },
     }),

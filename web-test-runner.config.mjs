@@ -8,15 +8,14 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 
 export default {
   files: 'test/{unit,component}/**/*.test.ts',
-  // Lit's development build: its warnings (e.g. a class field shadowing a reactive property) show up in tests.
-  nodeResolve: { exportConditions: ['development'] },
+  nodeResolve: true,
   plugins: [
     esbuildPlugin({
       ts: true,
       target: 'es2022',
       // An absolute path: the plugin reads it relative to the working directory. esbuild takes
-      // `useDefineForClassFields: false` from it, without which class fields would shadow Lit's
-      // reactive property accessors.
+      // `useDefineForClassFields: false` from it, without which class fields would shadow the
+      // element's property accessors.
       tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)),
     }),
   ],
@@ -40,8 +39,6 @@ export default {
     }),
   ],
   concurrency: 2,
-  // Drop Lit's "dev mode" banner; keep every other log line.
-  filterBrowserLogs: ({ args }) => !args.some((arg) => typeof arg === 'string' && arg.includes('Lit is in dev mode')),
   testFramework: { config: { timeout: 5000, retries: 0 } },
   browserStartTimeout: 30_000,
   testsStartTimeout: 30_000,

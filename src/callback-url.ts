@@ -53,8 +53,8 @@ export function withoutCallbackParams(page: URL, location: CallbackResponse['loc
     for (const name of RESPONSE_PARAMS) fragment.delete(name);
     url.hash = fragment.size ? fragment.toString() : '';
   }
-  // URL serialises an emptied query as "?"; drop it.
-  return url.href.replace(/\?(?=#|$)/, '');
+  // An emptied query leaves no "?" behind: URLSearchParams drops it.
+  return url.href;
 }
 
 /**

@@ -102,7 +102,7 @@ function resolveIssuer(input: ConfigInput): string {
   const issuer = text(input.issuer);
   const domain = text(input.domain);
   if (domain !== undefined && !/^[a-z0-9.-]+(:\d+)?$/i.test(domain)) {
-    throw invalid('domain', 'must be a host name such as "tenant.eu.auth0.com"', domain);
+    throw invalid('domain', 'must be a host name', domain);
   }
   if (issuer !== undefined && domain !== undefined) throw invalid('domain', 'and "issuer" cannot both be set');
   const resolved = issuer ?? (domain && `https://${domain}/`);

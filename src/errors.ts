@@ -77,6 +77,6 @@ export class PkceLoginError extends Error {
   /** The plain object sent as the `error` event's `detail`. */
   toDetail(): PkceLoginErrorDetail {
     const { code, message, description } = this;
-    return description === undefined ? { code, message } : { code, message, description };
+    return { code, message, ...(description !== undefined && { description }) };
   }
 }

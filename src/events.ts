@@ -58,9 +58,6 @@ export interface PkceLoginEventMap {
   error: CustomEvent<ErrorEventDetail>;
 }
 
-/** Event names whose events bubble and cross shadow roots. */
-const PUBLIC_EVENTS = new Set<keyof PkceLoginEventMap>(['token', 'login', 'logout']);
-
 /**
  * Creates one of the element's events with the bubbling and composition SPEC §5 gives it.
  */
@@ -68,6 +65,7 @@ export function createPkceLoginEvent<K extends keyof PkceLoginEventMap>(
   type: K,
   detail: PkceLoginEventMap[K]['detail'],
 ): PkceLoginEventMap[K] {
-  const travels = PUBLIC_EVENTS.has(type);
+  // Every event but `error` bubbles and crosses shadow roots.
+  const travels = type !== 'error';
   return new CustomEvent(type, { detail, bubbles: travels, composed: travels }) as PkceLoginEventMap[K];
 }

@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 
-import { html, nothing } from 'lit-html';
+import { h } from './dom.js';
 import { ElementBase, type PropertyKind } from './element-base.js';
 import { readCallback, sameOriginUrl, withoutCallbackParams, type CallbackResponse } from './callback-url.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
@@ -191,6 +191,8 @@ export class PkceLogin extends ElementBase implements SessionHost {
   private __status: PkceLoginStatus = 'loading';
   private __configError: PkceLoginError | undefined;
   private __keeper: SessionKeeper | undefined;
+  private __loginButton: HTMLButtonElement | undefined;
+  private __profile: HTMLDivElement | undefined;
 
   private __config: ResolvedConfig | undefined;
   private __metadataRequest: Promise<ServerMetadata> | undefined;
@@ -380,7 +382,8 @@ export class PkceLogin extends ElementBase implements SessionHost {
     history.replaceState(history.state, '', withoutCallbackParams(page, callback.location));
     try {
       const state = callback.params.getAll('state');
-      const record = state.length === 1 ? await this.__consumeTransaction(config, state[0]!) : undefined;
+      // The store never rejects: an unreadable store is a missing transaction.
+      const record = state.length === 1 ? await this.__transactions.consume(state[0]!, config) : undefined;
       if (!record) {
         throw new PkceLoginError(
           'state_mismatch',
@@ -388,24 +391,17 @@ export class PkceLogin extends ElementBase implements SessionHost {
         );
       }
       const params = validateCallback(record, callback.params);
-      const dpopKey = record.dpopKey?.privateKey instanceof CryptoKey ? record.dpopKey : undefined;
-      const tokens = await exchangeCode(config, record, params, dpopKey && dpopHandle(config, dpopKey));
+      const dpop = dpopHandle(config, record.dpopKey);
+      const tokens = await exchangeCode(config, record, params, dpop);
       const returnTo = record.returnTo ? sameOriginUrl(record.returnTo, page)?.href : undefined;
       if (returnTo) history.replaceState(history.state, '', returnTo);
-      return { session: { tokens, metadata: record.metadata, dpopKey }, returnTo };
+      return { session: { tokens, metadata: record.metadata, dpopKey: dpop && record.dpopKey }, returnTo };
     } catch (error) {
       this.__emitError(toPkceLoginError(error));
       return undefined;
     }
   }
 
-  private async __consumeTransaction(config: ResolvedConfig, state: string) {
-    try {
-      return await this.__transactions.consume(state, config);
-    } catch (cause) {
-      throw new PkceLoginError('storage_unavailable', 'IndexedDB unavailable', undefined, cause);
-    }
-  }
 
   /** Emits `token` for the keeper's session, and `login` when the element was not signed in. */
   private __signIn(restored: boolean, returnTo?: string): void {
@@ -517,14 +513,36 @@ export class PkceLogin extends ElementBase implements SessionHost {
     return this.messages[key] ?? DEFAULT_MESSAGES[key];
   }
 
-  protected override render() {
-    const user = this.user;
-    if (this.__status === 'signed-in' && user) {
+  /**
+   * Shows the Log in button, or the signed-in view. Nodes are kept across renders, so that a
+   * focused button stays focused while the status changes.
+   */
+  protected override render(root: ShadowRoot): void {
+    const user = this.__status === 'signed-in' ? this.user : null;
+    if (user) {
+      const view = (this.__profile ??= h(
+        'div',
+        { part: 'base' },
+        h('span', { part: 'user' }),
+        h('button', { part: 'button logout', type: 'button' }),
+      ));
+      const [name, logout] = [view.querySelector('span')!, view.querySelector('button')!];
+      logout.onclick = this.__handleLogoutClick;
+      logout.textContent = this.__message('logout');
+      name.textContent = displayName(user);
       const picture = avatarUrl(user.picture);
-      return html`<div part="base">${picture ? html`<img part="avatar" src=${picture} alt="" referrerpolicy="no-referrer">` : nothing}<span part="user">${displayName(user)}</span><button part="button logout" type="button" @click=${this.__handleLogoutClick}>${this.__message('logout')}</button></div>`;
+      view.querySelector('img')?.remove();
+      if (picture) view.prepend(h('img', { part: 'avatar', src: picture, alt: '', referrerpolicy: 'no-referrer' }));
+      if (view.parentNode !== root) root.replaceChildren(view);
+      return;
     }
     const busy = this.__status === 'loading' || this.__status === 'signing-in';
-    return html`<button part="button login" type="button" ?disabled=${busy || !!this.__configError} aria-busy=${busy} @click=${this.__handleLoginClick}>${this.__message('login')}</button>`;
+    const login = (this.__loginButton ??= h('button', { part: 'button login', type: 'button' }));
+    login.onclick = this.__handleLoginClick;
+    login.disabled = busy || !!this.__configError;
+    login.setAttribute('aria-busy', String(busy));
+    login.textContent = this.__message('login');
+    if (login.parentNode !== root) root.replaceChildren(login);
   }
 }
 

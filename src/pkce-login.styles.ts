@@ -31,7 +31,7 @@ export const pkceLoginStyles = /* css */ `
     color: var(--pkce-login-on-accent, #fff);
     cursor: pointer;
   }
-  button:hover {
+  button:enabled:hover {
     filter: brightness(0.9);
   }
   button:focus-visible {
@@ -39,9 +39,7 @@ export const pkceLoginStyles = /* css */ `
     outline-offset: 2px;
   }
   button:disabled {
-    cursor: default;
     opacity: 0.6;
-    filter: none;
   }
   [part~='logout'] {
     background: none;

@@ -39,18 +39,11 @@ export interface TokenSet {
   claims: Record<string, unknown>;
 }
 
-/** Parameters the element owns; `authorizationParams` cannot override them. */
-const PROTECTED_PARAMS = [
-  'response_type',
-  'client_id',
-  'redirect_uri',
-  'state',
-  'nonce',
-  'code_challenge',
-  'code_challenge_method',
-  'request_uri',
-  'request',
-];
+/**
+ * Parameters `authorizationParams` may not set. The others the element owns (`state`,
+ * `client_id`, `redirect_uri`, `code_challenge` …) are written after it, over any value it gave.
+ */
+const PROTECTED_PARAMS = ['nonce', 'request', 'request_uri', 'dpop_jkt'];
 
 /** How long a login may take between leaving the page and coming back: ten minutes. */
 export const TRANSACTION_TTL_MS = 600_000;
@@ -118,11 +111,9 @@ export async function discover(config: ResolvedConfig): Promise<ServerMetadata> 
   }
   const algs = metadata.id_token_signing_alg_values_supported?.filter((alg) => alg !== 'none');
   metadata = { ...metadata, ...endpoints, id_token_signing_alg_values_supported: algs?.length ? algs : undefined };
-  if (!metadata.code_challenge_methods_supported?.includes('S256') && metadata.code_challenge_methods_supported) {
-    throw new PkceLoginError('discovery_failed', 'the provider does not support PKCE S256');
-  }
-  if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
-    throw new PkceLoginError('discovery_failed', 'the provider has no authorization or token endpoint');
+  const { code_challenge_methods_supported: pkce } = metadata;
+  if ((pkce && !pkce.includes('S256')) || !metadata.authorization_endpoint || !metadata.token_endpoint) {
+    throw new PkceLoginError('discovery_failed', 'the provider lacks PKCE S256, or an authorization or token endpoint');
   }
   return metadata;
 }
@@ -177,7 +168,8 @@ export async function createAuthorizationRequest(
   if (nonce) params.set('nonce', nonce);
   params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
   params.set('code_challenge_method', 'S256');
-  if (options.dpopKey) params.set('dpop_jkt', await dpopHandle(config, options.dpopKey).calculateThumbprint());
+  const dpop = dpopHandle(config, options.dpopKey);
+  if (dpop) params.set('dpop_jkt', await dpop.calculateThumbprint());
 
   const createdAt = Date.now();
   const record: TransactionRecord = {
@@ -220,11 +212,12 @@ export function validateCallback(record: TransactionRecord, params: URLSearchPar
 export type DPoPHandle = oauth.DPoPHandle;
 
 /**
- * Creates the DPoP handle for a key pair.
+ * Creates the DPoP handle for a key pair; `undefined` without a usable key pair.
  * @see https://www.rfc-editor.org/rfc/rfc9449
  */
-export function dpopHandle(config: ResolvedConfig, keyPair: CryptoKeyPair): DPoPHandle {
-  return oauth.DPoP(client(config), keyPair);
+export function dpopHandle(config: ResolvedConfig, keyPair: CryptoKeyPair | undefined): DPoPHandle | undefined {
+  // A key pair read back from a store that cannot hold keys (JSON) is not one.
+  return keyPair?.privateKey instanceof CryptoKey ? oauth.DPoP(client(config), keyPair) : undefined;
 }
 
 /** Runs a DPoP-protected request, once more when the server asks for a fresh `DPoP-Nonce`. */
@@ -421,7 +414,7 @@ export function toPkceLoginError(error: unknown): PkceLoginError {
   // fetch rejects with a TypeError when a request never completes (offline, CORS, DNS);
   // AbortSignal.timeout aborts with a TimeoutError DOMException.
   if ((error instanceof TypeError && !('code' in error)) || (error instanceof DOMException && /Timeout|Abort/.test(error.name))) {
-    return new PkceLoginError('network_error', `the provider could not be reached (offline, CORS or timeout): ${describe(error)}`, undefined, error);
+    return new PkceLoginError('network_error', `provider unreachable (offline, CORS or timeout): ${describe(error)}`, undefined, error);
   }
   const message = describe(error);
   if (error instanceof oauth.OperationProcessingError && error.code === oauth.JWT_TIMESTAMP_CHECK) {

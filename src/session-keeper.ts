@@ -43,11 +43,6 @@ export function sessionKey(config: Pick<ResolvedConfig, 'issuer' | 'clientId'>):
 /** How soon a failed renewal (network) is tried again. */
 const RETRY_MS = 30_000;
 
-function isCryptoKeyPair(value: unknown): value is CryptoKeyPair {
-  const pair = value as Partial<CryptoKeyPair> | undefined;
-  return pair?.privateKey instanceof CryptoKey && pair.publicKey instanceof CryptoKey;
-}
-
 /** Keeps one client's session for one element. */
 export class SessionKeeper {
   /** The current session, if any. */
@@ -79,8 +74,7 @@ export class SessionKeeper {
 
   /** The DPoP handle of the current session, when its tokens are DPoP-bound. */
   dpop(): DPoPHandle | undefined {
-    const key = this.session?.dpopKey;
-    return key && isCryptoKeyPair(key) ? (this.__dpop ??= dpopHandle(this.config, key)) : undefined;
+    return (this.__dpop ??= dpopHandle(this.config, this.session?.dpopKey));
   }
 
   /**
@@ -88,7 +82,7 @@ export class SessionKeeper {
    * Resolves to `undefined` (and forgets the stored session) when it cannot be restored.
    */
   async restore(): Promise<Session | undefined> {
-    const stored = await this.__store.get(this.__key).catch(() => undefined);
+    const stored = await this.__store.get(this.__key);
     if (!stored) return undefined;
     this.__use(stored);
     if (stored.tokens.expiresAt > Date.now()) return stored;
@@ -106,7 +100,7 @@ export class SessionKeeper {
   async begin(session: Session, save: boolean): Promise<void> {
     this.__use(session);
     if (save) {
-      await this.__store.set(this.__key, { version: 1, ...session }).catch(() => undefined);
+      await this.__store.set(this.__key, { version: 1, ...session });
       this.__announce('session');
     }
   }
@@ -126,7 +120,7 @@ export class SessionKeeper {
   async end(): Promise<Session | undefined> {
     const session = this.session;
     this.__forget();
-    await this.__store.delete(this.__key).catch(() => undefined);
+    await this.__store.delete(this.__key);
     if (session) this.__announce('logout');
     return session;
   }
@@ -146,7 +140,7 @@ export class SessionKeeper {
     }
     try {
       const renewed = await withLock(`renew ${this.__key}`, async () => {
-        const stored = await this.__store.get(this.__key).catch(() => undefined);
+        const stored = await this.__store.get(this.__key);
         const latest = stored?.tokens.refreshToken ? stored : current;
         if (latest.tokens.accessToken !== current.tokens.accessToken && renewalTime(latest.tokens.receivedAt, latest.tokens.expiresAt) > Date.now()) {
           return latest;
@@ -154,7 +148,7 @@ export class SessionKeeper {
         this.__use(latest);
         const tokens = await refreshTokens(this.config, latest.metadata, latest.tokens, this.dpop());
         const session = { ...latest, tokens };
-        await this.__store.set(this.__key, { version: 1, ...session }).catch(() => undefined);
+        await this.__store.set(this.__key, { version: 1, ...session });
         return session;
       });
       this.__use(renewed);
@@ -190,7 +184,7 @@ export class SessionKeeper {
   private async __expire(quiet: boolean): Promise<void> {
     const had = this.session !== undefined;
     this.__forget();
-    await this.__store.delete(this.__key).catch(() => undefined);
+    await this.__store.delete(this.__key);
     this.__announce('logout');
     if (had && !quiet) this.__host.sessionEnded('expired');
   }
@@ -209,7 +203,7 @@ export class SessionKeeper {
       }
       return;
     }
-    const stored = await this.__store.get(this.__key).catch(() => undefined);
+    const stored = await this.__store.get(this.__key);
     if (stored && stored.tokens.accessToken !== this.session?.tokens.accessToken) {
       this.__use(stored);
       this.__host.sessionChanged(stored);

@@ -21,11 +21,11 @@ export interface StoredSession {
   dpopKey?: CryptoKeyPair | undefined;
 }
 
-/** Reads and writes sessions by client key (see `sessionKey`). */
+/** Reads and writes sessions by client key (see `sessionKey`); never rejects. */
 export interface SessionStore {
   get(key: string): Promise<StoredSession | undefined>;
-  set(key: string, session: StoredSession): Promise<void>;
-  delete(key: string): Promise<void>;
+  set(key: string, session: StoredSession): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
 }
 
 /** True when `value` has the shape of a {@link StoredSession}. */
@@ -35,21 +35,22 @@ export function isStoredSession(value: unknown): value is StoredSession {
 }
 
 /**
- * A {@link SessionStore} over IndexedDB.
+ * A {@link SessionStore} over IndexedDB. It never rejects: where IndexedDB fails, sessions are
+ * simply not kept (`get` finds nothing).
  *
- * @param store an idb-keyval store; tests pass their own database
+ * @param custom an idb-keyval store; tests pass their own database
  */
 export function indexedDbSessionStore(custom?: UseStore): SessionStore {
   // Opened on first use, so that a browser without IndexedDB fails in a promise, not here.
   let store = custom;
-  const use = () => (store ??= createStore('pkce-login-sessions', 'sessions'));
+  const run = <T>(operation: (store: UseStore) => Promise<T>) =>
+    Promise.resolve()
+      .then(() => operation((store ??= createStore('pkce-login-sessions', 'sessions'))))
+      .catch(() => undefined);
   return {
-    async get(key) {
-      const value: unknown = await get(key, use());
-      return isStoredSession(value) ? value : undefined;
-    },
-    set: async (key, session) => set(key, session, use()),
-    delete: async (key) => del(key, use()),
+    get: (key) => run((s) => get(key, s)).then((value) => (isStoredSession(value) ? value : undefined)),
+    set: (key, session) => run((s) => set(key, session, s)),
+    delete: (key) => run((s) => del(key, s)),
   };
 }
 

@@ -44,7 +44,7 @@ class TestPkceLogin extends PkceLogin {
     this.onNavigate?.(url);
   }
 
-  protected override render() {
+  protected override render(root: ShadowRoot) {
     if (!this.firstRender) {
       this.firstRender = { status: null, disabled: undefined, busy: undefined };
       // Right after the first render reaches the shadow root, before anything else happens.
@@ -53,7 +53,7 @@ class TestPkceLogin extends PkceLogin {
         this.firstRender = { status: this.getAttribute('status'), disabled: button?.disabled, busy: button?.getAttribute('aria-busy') };
       });
     }
-    return super.render();
+    super.render(root);
   }
 }
 const TAG = 'test-pkce-login-component';

@@ -74,8 +74,8 @@ test('the CDN bundle loaded twice on one page does not throw and the element log
   await page.goto(stack.pageUrl({}, 'double-load'));
   await waitForStatus(page, 'signed-out');
   assert.deepEqual(bundleResponses.sort(), ['?a 200', '?b 200'], 'both copies of the bundle were loaded');
-  assert.equal(await page.evaluate(() => window.litHtmlVersions?.length), 2,
-    'two module instances ran (each registers its lit-html)');
+  assert.equal(await page.waitForFunction(() => window.__bundleInstances).then((h) => h.jsonValue()), 2,
+    'two module instances ran');
   assert.deepEqual(pageErrors, [], 'no uncaught error');
   assert.deepEqual(await page.evaluate(() => window.__pageErrors), [], 'no error reached window');
   assert.equal(await page.evaluate(() => document.querySelectorAll('pkce-login').length), 1);
