@@ -16,6 +16,7 @@ function minifyCssTemplates() {
           .replace(/\s+/g, ' ')
           .replace(/\s*([{}:;,>])\s*/g, '$1')
           .replace(/;}/g, '}')
+          .replace(/([ :(,])0\./g, '$1.')
           .trim() +
         '`',
       );

@@ -46,14 +46,10 @@ export function readCallback(page: URL, redirectUri: string): CallbackResponse |
  */
 export function withoutCallbackParams(page: URL, location: CallbackResponse['location']): string {
   const url = new URL(page);
-  if (location === 'query') {
-    for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
-  } else {
-    const fragment = new URLSearchParams(url.hash.slice(1));
-    for (const name of RESPONSE_PARAMS) fragment.delete(name);
-    url.hash = fragment.size ? fragment.toString() : '';
-  }
-  // An emptied query leaves no "?" behind: URLSearchParams drops it.
+  const params = location === 'query' ? url.searchParams : new URLSearchParams(url.hash.slice(1));
+  for (const name of RESPONSE_PARAMS) params.delete(name);
+  // An emptied query or fragment leaves no "?" or "#" behind.
+  if (location === 'fragment') url.hash = params.toString();
   return url.href;
 }
 
@@ -62,10 +58,6 @@ export function withoutCallbackParams(page: URL, location: CallbackResponse['loc
  * Anything else would make the element an open redirector.
  */
 export function sameOriginUrl(target: string, page: URL): URL | undefined {
-  try {
-    const url = new URL(target, page);
-    return url.origin === page.origin ? url : undefined;
-  } catch {
-    return undefined;
-  }
+  const url = URL.canParse(target, page) ? new URL(target, page) : undefined;
+  return url?.origin === page.origin ? url : undefined;
 }

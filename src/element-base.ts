@@ -22,7 +22,7 @@ export type PropertyKind = 'string' | 'boolean' | 'object';
 
 /**
  * Base class: subclasses list their properties in `static properties`, implement `render()`, and
- * call `requestRender()` when private state changes. Setting a listed property re-renders.
+ * call `__requestRender()` when private state changes. Setting a listed property re-renders.
  */
 export abstract class ElementBase extends HTMLElementOrStandIn {
   /** Properties by name: `string` and `boolean` ones have a kebab-case attribute, `object` ones none. */
@@ -33,14 +33,14 @@ export abstract class ElementBase extends HTMLElementOrStandIn {
 
   /** Read by `customElements.define`: the accessors are defined then. */
   static get observedAttributes(): string[] {
-    this.finalize();
+    this.__finalize();
     return Object.keys(this.properties)
       .filter((name) => this.properties[name] !== 'object')
       .map(attributeName);
   }
 
   /** Defines the accessors of `static properties` on this class's prototype. */
-  protected static finalize(): void {
+  protected static __finalize(): void {
     for (const name of Object.keys(this.properties)) {
       Object.defineProperty(this.prototype, name, {
         get(this: ElementBase) {
@@ -49,8 +49,8 @@ export abstract class ElementBase extends HTMLElementOrStandIn {
         set(this: ElementBase, value: unknown) {
           if (this.__values[name] === value) return;
           this.__values[name] = value;
-          this.propertyChanged(name);
-          this.requestRender();
+          this.__propertyChanged(name);
+          this.__requestRender();
         },
         configurable: true,
       });
@@ -80,7 +80,7 @@ export abstract class ElementBase extends HTMLElementOrStandIn {
       if (!sheet.cssRules.length) sheet.replaceSync(base.styles);
       this.attachShadow({ mode: 'open' }).adoptedStyleSheets = [sheet];
     }
-    this.requestRender();
+    this.__requestRender();
   }
 
   attributeChangedCallback(attribute: string, _old: string | null, value: string | null): void {
@@ -95,7 +95,7 @@ export abstract class ElementBase extends HTMLElementOrStandIn {
   }
 
   /** Schedules one render for the end of the current task. */
-  protected requestRender(): void {
+  protected __requestRender(): void {
     this.__rendering ??= Promise.resolve().then(() => {
       this.__rendering = undefined;
       if (this.shadowRoot) this.render(this.shadowRoot);
@@ -103,7 +103,7 @@ export abstract class ElementBase extends HTMLElementOrStandIn {
   }
 
   /** Called whenever a listed property changes, before the render it triggers. */
-  protected propertyChanged(_name: string): void {}
+  protected __propertyChanged(_name: string): void {}
 
   /** Brings the shadow root's content up to date with the element's state. */
   protected abstract render(root: ShadowRoot): void;

@@ -17,7 +17,6 @@ import {
   createPkceLoginEvent,
   type LogoutReason,
   type PkceLoginEventMap,
-  type TokenEventDetail,
   type UserClaims,
 } from './events.js';
 import {
@@ -35,6 +34,7 @@ import {
   type ServerMetadata,
 } from './protocol.js';
 import { SessionKeeper, sessionKey, type Session, type SessionHost } from './session-keeper.js';
+import { withLock } from './session-sync.js';
 import { renewalTime } from './renewal-schedule.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
 import { indexedDbTransactionStore, type TransactionStore } from './transaction-store.js';
@@ -238,8 +238,9 @@ export class PkceLogin extends ElementBase implements SessionHost {
     this.__keeper?.close();
   }
 
-  protected override propertyChanged(name: string): void {
-    if (this.__status !== 'loading' && (CONFIG_PROPERTIES.includes(name) || name === 'par')) {
+  protected override __propertyChanged(name: string): void {
+    // Every property but the UI strings and the extra parameters configures the element.
+    if (this.__status !== 'loading' && name !== 'messages' && name !== 'authorizationParams') {
       this.__configure();
       if (this.__config && !this.__session) this.__prefetchMetadata(this.__config);
     }
@@ -318,7 +319,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
     }
     const tokens = this.__session?.tokens;
     if (!tokens || tokens.expiresAt <= Date.now()) {
-      throw new PkceLoginError('login_required', tokens ? 'the access token has expired' : 'not signed in');
+      throw new PkceLoginError('login_required', 'not signed in, or the session has expired');
     }
     return tokens.accessToken;
   }
@@ -359,8 +360,8 @@ export class PkceLogin extends ElementBase implements SessionHost {
     if (callback) pageLogins.set(key, this.__completeLogin(config, callback));
     const login = await pageLogins.get(key);
     if (login) {
-      // The element that completed the login stores and announces the session.
-      await this.__keeper!.begin(login.session, !!callback);
+      // The element that completed the login has stored and announced the session already.
+      await this.__keeper!.begin(login.session, false);
       this.__signIn(!callback, callback && login.returnTo);
       return;
     }
@@ -381,21 +382,30 @@ export class PkceLogin extends ElementBase implements SessionHost {
     const page = new URL(location.href);
     history.replaceState(history.state, '', withoutCallbackParams(page, callback.location));
     try {
-      const state = callback.params.getAll('state');
-      // The store never rejects: an unreadable store is a missing transaction.
-      const record = state.length === 1 ? await this.__transactions.consume(state[0]!, config) : undefined;
-      if (!record) {
+      const states = callback.params.getAll('state');
+      const state = states.length === 1 ? states[0]! : '';
+      // One tab at a time completes a callback. A tab that had to wait (the same callback URL
+      // opened twice) takes the session the first one stored, and makes no token request.
+      const { result, waited } = await withLock(`callback ${state}`, async () => {
+        // The store never rejects: an unreadable store is a missing transaction.
+        const record = state ? await this.__transactions.consume(state, config) : undefined;
+        if (!record) return undefined;
+        const params = validateCallback(record, callback.params);
+        const dpop = dpopHandle(config, record.dpopKey);
+        const tokens = await exchangeCode(config, record, params, dpop);
+        const session: Session = { tokens, metadata: record.metadata, dpopKey: dpop && record.dpopKey };
+        await this.__keeper!.begin(session, true);
+        return { session, returnTo: record.returnTo && sameOriginUrl(record.returnTo, page)?.href };
+      });
+      const login = result ?? (waited && (await this.__keeper!.restore()) && { session: this.__session!, returnTo: undefined });
+      if (!login) {
         throw new PkceLoginError(
           'state_mismatch',
           'no login in progress for this response (used, expired, or from another browser)',
         );
       }
-      const params = validateCallback(record, callback.params);
-      const dpop = dpopHandle(config, record.dpopKey);
-      const tokens = await exchangeCode(config, record, params, dpop);
-      const returnTo = record.returnTo ? sameOriginUrl(record.returnTo, page)?.href : undefined;
-      if (returnTo) history.replaceState(history.state, '', returnTo);
-      return { session: { tokens, metadata: record.metadata, dpopKey: dpop && record.dpopKey }, returnTo };
+      if (login.returnTo) history.replaceState(history.state, '', login.returnTo);
+      return login;
     } catch (error) {
       this.__emitError(toPkceLoginError(error));
       return undefined;
@@ -408,14 +418,9 @@ export class PkceLogin extends ElementBase implements SessionHost {
     const { tokens } = this.__session!;
     const wasSignedIn = this.__status === 'signed-in';
     this.__setStatus('signed-in');
-    const detail: TokenEventDetail = {
-      accessToken: tokens.accessToken,
-      tokenType: tokens.tokenType,
-      expiresAt: tokens.expiresAt,
-      scope: tokens.scope,
-    };
-    if (tokens.idToken) detail.idToken = tokens.idToken;
-    this.dispatchEvent(createPkceLoginEvent('token', detail));
+    // Never the refresh token.
+    const { accessToken, tokenType, expiresAt, scope, idToken } = tokens;
+    this.dispatchEvent(createPkceLoginEvent('token', { accessToken, tokenType, expiresAt, scope, ...(idToken && { idToken }) }));
     if (wasSignedIn) return;
     this.dispatchEvent(
       createPkceLoginEvent('login', { user: tokens.claims as UserClaims, restored, ...(returnTo ? { returnTo } : {}) }),
@@ -428,17 +433,18 @@ export class PkceLogin extends ElementBase implements SessionHost {
   }
 
   /** @internal {@link SessionHost}: a renewal, or another tab's login. */
-  sessionChanged(): void {
-    this.__signIn(true);
+  __sessionChanged(): void {
+    // An element still starting, or completing a callback, signs in at the end of that.
+    if (this.__status !== 'signing-in' && this.__status !== 'loading') this.__signIn(true);
   }
 
   /** @internal {@link SessionHost}: another tab's logout, or an expired session. */
-  sessionEnded(reason: LogoutReason): void {
+  __sessionEnded(reason: LogoutReason): void {
     this.__signOut(reason, true);
   }
 
   /** @internal {@link SessionHost}: a renewal that failed and will be tried again. */
-  renewalFailed(error: PkceLoginError): void {
+  __renewalFailed(error: PkceLoginError): void {
     this.__emitError(error);
   }
 
@@ -487,7 +493,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
   private __setStatus(status: PkceLoginStatus): void {
     this.__status = status;
     this.setAttribute('status', status);
-    this.requestRender();
+    this.__requestRender();
   }
 
   private __emitError(error: PkceLoginError): void {
@@ -501,13 +507,6 @@ export class PkceLogin extends ElementBase implements SessionHost {
     }
   };
 
-  private readonly __handleLoginClick = (): void => {
-    void this.login();
-  };
-
-  private readonly __handleLogoutClick = (): void => {
-    void this.logout();
-  };
 
   private __message(key: keyof PkceLoginMessages): string {
     return this.messages[key] ?? DEFAULT_MESSAGES[key];
@@ -526,8 +525,8 @@ export class PkceLogin extends ElementBase implements SessionHost {
         h('span', { part: 'user' }),
         h('button', { part: 'button logout', type: 'button' }),
       ));
+      view.querySelector('button')!.onclick = () => void this.logout();
       const [name, logout] = [view.querySelector('span')!, view.querySelector('button')!];
-      logout.onclick = this.__handleLogoutClick;
       logout.textContent = this.__message('logout');
       name.textContent = displayName(user);
       const picture = avatarUrl(user.picture);
@@ -538,7 +537,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
     }
     const busy = this.__status === 'loading' || this.__status === 'signing-in';
     const login = (this.__loginButton ??= h('button', { part: 'button login', type: 'button' }));
-    login.onclick = this.__handleLoginClick;
+    login.onclick = () => void this.login();
     login.disabled = busy || !!this.__configError;
     login.setAttribute('aria-busy', String(busy));
     login.textContent = this.__message('login');

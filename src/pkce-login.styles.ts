@@ -41,7 +41,7 @@ export const pkceLoginStyles = /* css */ `
   button:disabled {
     opacity: 0.6;
   }
-  [part~='logout'] {
+  [part~=logout] {
     background: none;
     color: inherit;
   }

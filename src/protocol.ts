@@ -321,11 +321,8 @@ export async function refreshTokens(config: ResolvedConfig, metadata: ServerMeta
  */
 export async function revokeToken(config: ResolvedConfig, metadata: ServerMetadata, token: string): Promise<void> {
   if (!metadata.revocation_endpoint) return;
-  try {
-    await oauth.processRevocationResponse(await oauth.revocationRequest(metadata, client(config), oauth.None(), token, transport(config)));
-  } catch {
-    // best effort
-  }
+  // Best effort: the answer changes nothing here.
+  await oauth.revocationRequest(metadata, client(config), oauth.None(), token, transport(config)).catch(() => undefined);
 }
 
 /**
@@ -404,12 +401,16 @@ function describe(error: unknown): string {
  */
 export function toPkceLoginError(error: unknown): PkceLoginError {
   if (error instanceof PkceLoginError) return error;
-  if (error instanceof oauth.AuthorizationResponseError || error instanceof oauth.ResponseBodyError) {
-    return new PkceLoginError(error.error, `the provider answered ${error.error}`, error.error_description, error);
-  }
-  if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const params = error.cause[0]?.parameters;
-    return new PkceLoginError(params?.error ?? 'invalid_response', error.message, params?.error_description, error);
+  // The provider's own error: an authorization error response, an OAuth error body, or a
+  // WWW-Authenticate challenge (RFC 6750 §3).
+  const oauthError =
+    error instanceof oauth.AuthorizationResponseError || error instanceof oauth.ResponseBodyError
+      ? error
+      : error instanceof oauth.WWWAuthenticateChallengeError
+        ? error.cause[0]?.parameters
+        : undefined;
+  if (oauthError?.error) {
+    return new PkceLoginError(oauthError.error, `the provider answered ${oauthError.error}`, oauthError.error_description, error);
   }
   // fetch rejects with a TypeError when a request never completes (offline, CORS, DNS);
   // AbortSignal.timeout aborts with a TimeoutError DOMException.

@@ -28,11 +28,11 @@ export interface Session {
 /** What the session keeper tells the element. */
 export interface SessionHost {
   /** The session was renewed, or started in another tab or element: emit `token` (and `login` if signed out). */
-  sessionChanged(session: Session): void;
+  __sessionChanged(session: Session): void;
   /** The session ended in another tab, or expired: become signed out. */
-  sessionEnded(reason: LogoutReason): void;
+  __sessionEnded(reason: LogoutReason): void;
   /** A renewal failed for a reason other than an ended session (offline …); it is tried again later. */
-  renewalFailed(error: PkceLoginError): void;
+  __renewalFailed(error: PkceLoginError): void;
 }
 
 /** The client a session belongs to: issuer and client id. */
@@ -110,7 +110,7 @@ export class SessionKeeper {
    * session already renewed by another takes that. An `invalid_grant` first re-reads the stored
    * session (another tab may have rotated the refresh token), and only then ends the session.
    *
-   * @param quiet for restores: no `sessionChanged` / `renewalFailed` calls
+   * @param quiet for restores: no `__sessionChanged` / `__renewalFailed` calls
    */
   renew(quiet = false): Promise<void> {
     return (this.__renewal ??= this.__renew(quiet).finally(() => (this.__renewal = undefined)));
@@ -139,7 +139,7 @@ export class SessionKeeper {
       return;
     }
     try {
-      const renewed = await withLock(`renew ${this.__key}`, async () => {
+      const { result: renewed } = await withLock(`renew ${this.__key}`, async () => {
         const stored = await this.__store.get(this.__key);
         const latest = stored?.tokens.refreshToken ? stored : current;
         if (latest.tokens.accessToken !== current.tokens.accessToken && renewalTime(latest.tokens.receivedAt, latest.tokens.expiresAt) > Date.now()) {
@@ -153,14 +153,14 @@ export class SessionKeeper {
       });
       this.__use(renewed);
       this.__announce('session');
-      if (!quiet) this.__host.sessionChanged(renewed);
+      if (!quiet) this.__host.__sessionChanged(renewed);
     } catch (cause) {
       const error = toPkceLoginError(cause);
       if (error.code === 'invalid_grant') {
         await this.__expire(quiet);
       } else {
         this.__schedule.schedule(Date.now() + RETRY_MS);
-        if (!quiet) this.__host.renewalFailed(error);
+        if (!quiet) this.__host.__renewalFailed(error);
         throw error;
       }
     }
@@ -186,7 +186,7 @@ export class SessionKeeper {
     this.__forget();
     await this.__store.delete(this.__key);
     this.__announce('logout');
-    if (had && !quiet) this.__host.sessionEnded('expired');
+    if (had && !quiet) this.__host.__sessionEnded('expired');
   }
 
   private __announce(type: SyncMessage['type']): void {
@@ -199,14 +199,14 @@ export class SessionKeeper {
     if (message.type === 'logout') {
       if (this.session) {
         this.__forget();
-        this.__host.sessionEnded('other-tab');
+        this.__host.__sessionEnded('other-tab');
       }
       return;
     }
     const stored = await this.__store.get(this.__key);
     if (stored && stored.tokens.accessToken !== this.session?.tokens.accessToken) {
       this.__use(stored);
-      this.__host.sessionChanged(stored);
+      this.__host.__sessionChanged(stored);
     }
   }
 }

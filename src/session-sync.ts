@@ -31,7 +31,17 @@ export function openSyncChannel(onMessage: (message: SyncMessage) => void): { po
 /**
  * Runs `task` holding the origin-wide lock `name` (Web Locks), so that no other tab runs a task
  * under the same name at the same time; without Web Locks, runs it directly.
+ *
+ * @returns the task's result, and whether it had to wait for another holder of the lock
  */
-export function withLock<T>(name: string, task: () => Promise<T>): Promise<T> {
-  return navigator.locks ? (navigator.locks.request(`pkce-login:${name}`, task) as Promise<T>) : task();
+export async function withLock<T>(name: string, task: () => Promise<T>): Promise<{ result: T; waited: boolean }> {
+  const locks = navigator.locks;
+  name = `pkce-login:${name}`;
+  const free = locks
+    ? ((await locks.request(name, { ifAvailable: true }, async (lock) => lock && { result: await task(), waited: false })) as {
+        result: T;
+        waited: false;
+      } | null)
+    : { result: await task(), waited: false };
+  return free ?? { result: (await locks.request(name, task)) as T, waited: true };
 }

@@ -14,13 +14,13 @@ class RecordingHost {
   changed: Session[] = [];
   ended: LogoutReason[] = [];
   failures: PkceLoginError[] = [];
-  sessionChanged(session: Session) {
+  __sessionChanged(session: Session) {
     this.changed.push(session);
   }
-  sessionEnded(reason: LogoutReason) {
+  __sessionEnded(reason: LogoutReason) {
     this.ended.push(reason);
   }
-  renewalFailed(error: PkceLoginError) {
+  __renewalFailed(error: PkceLoginError) {
     this.failures.push(error);
   }
 }
