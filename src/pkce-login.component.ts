@@ -99,10 +99,29 @@ const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
  *
  * @summary Drop-in OpenID Connect login with PKCE.
  *
- * @fires token - `CustomEvent<TokenEventDetail>`: after the code exchange (bubbles, composed).
- * @fires login - `CustomEvent<LoginEventDetail>`: when the element becomes signed in, after `token` (bubbles, composed).
- * @fires logout - `CustomEvent<LogoutEventDetail>`: when the element becomes signed out from signed in (bubbles, composed).
- * @fires error - `CustomEvent<ErrorEventDetail>`: once per failure; neither bubbles nor is composed.
+ * @fires {CustomEvent<TokenEventDetail>} token - After the code exchange, every renewal, and a restored session (bubbles, composed).
+ * @fires {CustomEvent<LoginEventDetail>} login - When the element becomes signed in, after `token` (bubbles, composed).
+ * @fires {CustomEvent<LogoutEventDetail>} logout - When the element becomes signed out from signed in (bubbles, composed).
+ * @fires {CustomEvent<ErrorEventDetail>} error - Once per failure; neither bubbles nor is composed.
+ *
+ * @attr {string} issuer - Provider issuer URL; `https:` except on loopback hosts.
+ * @attr {string} domain - Auth0-style shorthand for `issuer="https://<domain>/"`.
+ * @attr {string} client-id - The public client's id (required).
+ * @attr {string} redirect-uri - Where the provider sends the user back; same origin. Default: the page's origin and path.
+ * @attr {string} scope - Space-separated scopes. Default: `openid profile email`.
+ * @attr {string} audience - API audience sent with the authorization request (Auth0).
+ * @attr {string} post-logout-redirect-uri - Where the provider returns after logout. Default: the redirect URI.
+ * @attr {string} authorization-endpoint - Explicit authorization endpoint, for servers without discovery.
+ * @attr {string} token-endpoint - Explicit token endpoint, for servers without discovery.
+ * @attr {string} userinfo-endpoint - Explicit userinfo endpoint, for servers without discovery.
+ * @attr {string} end-session-endpoint - Explicit end-session endpoint, for servers without discovery.
+ * @attr {'persistent' | 'memory'} session - `persistent`: the session survives reloads; `memory`: gone on reload. Default: `persistent`.
+ * @attr {'on' | 'off'} refresh - `on`: ask for `offline_access` and renew with refresh tokens. Default: `on`.
+ * @attr {'redirect' | 'popup'} mode - How the login happens. Default: `redirect`.
+ * @attr {boolean} par - Use pushed authorization requests even when not required.
+ * @attr {number} clock-tolerance - Seconds of clock skew accepted in token validation. Default: 60.
+ * @attr {number} timeout - Milliseconds before a provider request is abandoned. Default: 10000.
+ * @attr {'loading' | 'signed-out' | 'signing-in' | 'signed-in'} status - Reflected, read-only: where the element is, for CSS.
  *
  * @csspart base - The signed-in container.
  * @csspart button - Both buttons.
