@@ -22,6 +22,11 @@ export default {
   browsers: [
     // puppeteer-core with the system browser: nothing is downloaded.
     chromeLauncher({
+      // Each page (a test file at a time) in a browser context of its own: test files run in
+      // parallel, and the element's IndexedDB, BroadcastChannel and Web Locks are shared by every
+      // page of the origin in a context, so parallel files would see (and clear) each other's
+      // transactions and sessions.
+      createPage: async ({ browser }) => (await browser.createBrowserContext()).newPage(),
       launchOptions: {
         executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
         headless: true,

@@ -139,20 +139,23 @@ export class SessionKeeper {
       return;
     }
     try {
-      const { result: renewed } = await withLock(`renew ${this.__key}`, async () => {
+      const { result } = await withLock(`renew ${this.__key}`, async (): Promise<[Session, boolean]> => {
         const stored = await this.__store.get(this.__key);
         const latest = stored?.tokens.refreshToken ? stored : current;
         if (latest.tokens.accessToken !== current.tokens.accessToken && renewalTime(latest.tokens.receivedAt, latest.tokens.expiresAt) > Date.now()) {
-          return latest;
+          return [latest, false];
         }
         this.__use(latest);
         const tokens = await refreshTokens(this.config, latest.metadata, latest.tokens, this.dpop());
         const session = { ...latest, tokens };
         await this.__store.set(this.__key, { version: 1, ...session });
-        return session;
+        return [session, true];
       });
+      const [renewed, refreshedHere] = result;
+      // Another tab's announcement may have delivered this very session while this one waited.
+      if (renewed.tokens.accessToken === this.session?.tokens.accessToken) return;
       this.__use(renewed);
-      this.__announce('session');
+      if (refreshedHere) this.__announce('session');
       if (!quiet) this.__host.__sessionChanged(renewed);
     } catch (cause) {
       const error = toPkceLoginError(cause);

@@ -120,6 +120,8 @@ export async function startStack(options = {}) {
  * @property {string} method
  * @property {string} url
  * @property {string | null} grantType `grant_type` of a form body, when there is one
+ * @property {number} at when the request was sent (epoch milliseconds, this machine's clock)
+ * @property {boolean} navigation whether it is a navigation request
  */
 
 /**
@@ -140,7 +142,13 @@ export function recordRequests(target, matches) {
     } catch {
       // not a form body
     }
-    requests.push({ method: request.method(), url: request.url(), grantType });
+    requests.push({
+      method: request.method(),
+      url: request.url(),
+      grantType,
+      at: Date.now(),
+      navigation: request.isNavigationRequest(),
+    });
   };
   target.on('request', onRequest);
   return { requests, stop: () => target.off('request', onRequest) };
@@ -158,6 +166,34 @@ export function recordTokenRequests(target, tokenEndpoint) {
     target,
     (url) => url.origin === endpoint.origin && url.pathname === endpoint.pathname,
   );
+}
+
+/**
+ * Keeps, in every page of `context` (from its next navigation on), the details of each `token`
+ * event the page's elements fire, full tokens included, in `window.__tokens` (memory only:
+ * nothing is written to any storage). Read them with {@link readTokens}.
+ *
+ * @param {import('playwright-core').BrowserContext} context
+ */
+export function captureTokens(context) {
+  return context.addInitScript(() => {
+    window.__tokens = [];
+    document.addEventListener('token', (event) => {
+      const { accessToken, tokenType, expiresAt, scope } = event.detail;
+      window.__tokens.push({ accessToken, tokenType, expiresAt, scope, at: Date.now() });
+    });
+  });
+}
+
+/**
+ * The `token` events seen by this page since it loaded (see {@link captureTokens}).
+ *
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<{ accessToken: string, tokenType: string, expiresAt: number, scope: string,
+ *   at: number }[]>}
+ */
+export function readTokens(page) {
+  return page.evaluate(() => window.__tokens ?? []);
 }
 
 /**
