@@ -399,7 +399,6 @@ export class PkceLogin extends ElementBase implements SessionHost {
   private async __completeLogin(config: ResolvedConfig, callback: CallbackResponse): Promise<PageLogin | undefined> {
     this.__setStatus('signing-in');
     const page = new URL(location.href);
-    history.replaceState(history.state, '', withoutCallbackParams(page, callback.location));
     try {
       const states = callback.params.getAll('state');
       const state = states.length === 1 ? states[0]! : '';
@@ -408,7 +407,10 @@ export class PkceLogin extends ElementBase implements SessionHost {
       const { result, waited } = await withLock(`callback ${state}`, async () => {
         // The store never rejects: an unreadable store is a missing transaction.
         const record = state ? await this.__transactions.consume(state, config) : undefined;
-        if (!record) return undefined;
+        // null: the login of another element on this page (another client), which reads the
+        // response after this one; until then it stays in the address bar.
+        if (record !== null) history.replaceState(history.state, '', withoutCallbackParams(page, callback.location));
+        if (!record) return record;
         const params = validateCallback(record, callback.params);
         const dpop = dpopHandle(config, record.dpopKey);
         const tokens = await exchangeCode(config, record, params, dpop);
@@ -416,6 +418,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
         await this.__keeper!.begin(session, true);
         return { session, returnTo: record.returnTo && sameOriginUrl(record.returnTo, page)?.href };
       });
+      if (result === null) return undefined;
       const login = result ?? (waited && (await this.__keeper!.restore()) && { session: this.__session!, returnTo: undefined });
       if (!login) {
         throw new PkceLoginError(

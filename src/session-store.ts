@@ -10,6 +10,7 @@
 
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { ServerMetadata, TokenSet } from './protocol.js';
+import { withTimeout } from './transaction-store-fallback.js';
 
 /** A session as stored. The DPoP key pair's private half is not extractable. */
 export interface StoredSession {
@@ -35,18 +36,17 @@ export function isStoredSession(value: unknown): value is StoredSession {
 }
 
 /**
- * A {@link SessionStore} over IndexedDB. It never rejects: where IndexedDB fails, sessions are
- * simply not kept (`get` finds nothing).
+ * A {@link SessionStore} over IndexedDB. It never rejects: where IndexedDB fails or hangs,
+ * sessions are simply not kept (`get` finds nothing).
  *
  * @param custom an idb-keyval store; tests pass their own database
  */
 export function indexedDbSessionStore(custom?: UseStore): SessionStore {
   // Opened on first use, so that a browser without IndexedDB fails in a promise, not here.
   let store = custom;
+  // An IndexedDB that hangs (a blocked upgrade) counts as one that fails.
   const run = <T>(operation: (store: UseStore) => Promise<T>) =>
-    Promise.resolve()
-      .then(() => operation((store ??= createStore('pkce-login-sessions', 'sessions'))))
-      .catch(() => undefined);
+    withTimeout(async () => operation((store ??= createStore('pkce-login-sessions', 'sessions')))).catch(() => undefined);
   return {
     get: (key) => run((s) => get(key, s)).then((value) => (isStoredSession(value) ? value : undefined)),
     set: (key, session) => run((s) => set(key, session, s)),

@@ -30,7 +30,7 @@ export function webStorageTransactionStore(storage: () => Storage): TransactionS
         // corrupt: removed below
       }
       if (isTransactionRecord(record) && (record.issuer !== owner.issuer || record.clientId !== owner.clientId)) {
-        return undefined;
+        return null;
       }
       storage().removeItem(key(state));
       return isTransactionRecord(record) && record.expiresAt > now ? record : undefined;
@@ -38,10 +38,12 @@ export function webStorageTransactionStore(storage: () => Storage): TransactionS
   };
 }
 
-function withTimeout<T>(operation: () => Promise<T>): Promise<T> {
+/** `operation`, or a rejection once {@link STORE_TIMEOUT_MS} have passed without an answer. */
+export function withTimeout<T>(operation: () => Promise<T>): Promise<T> {
   return Promise.race([
     operation(),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('storage timed out')), STORE_TIMEOUT_MS)),
+    // The rejection is only ever caught: it needs no message.
+    new Promise<never>((_, reject) => setTimeout(reject, STORE_TIMEOUT_MS)),
   ]);
 }
 
@@ -68,15 +70,17 @@ export function fallbackTransactionStore(factories: (() => TransactionStore)[]):
       throw failure;
     },
     async consume(state, owner, now) {
+      let foreign: null | undefined;
       for (let i = 0; i < factories.length; i++) {
         try {
           const record = await withTimeout(() => store(i).consume(state, owner, now));
           if (record) return record;
+          if (record === null) foreign = null;
         } catch {
           // this store is unusable: try the next one
         }
       }
-      return undefined;
+      return foreign;
     },
   };
 }

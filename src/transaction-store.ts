@@ -43,10 +43,10 @@ export interface TransactionStore {
   put(record: TransactionRecord): Promise<void>;
   /**
    * Takes the record for `state` out of the store, if it exists, belongs to `owner` and has not
-   * expired. Whatever the outcome, the record for `state` is gone afterwards unless it belongs to
-   * another client (so another element on the page can still take it).
+   * expired. Whatever the outcome, the record for `state` is gone afterwards, unless it belongs
+   * to another client: then it stays, for another element on the page, and `null` says so.
    */
-  consume(state: string, owner: { issuer: string; clientId: string }, now?: number): Promise<TransactionRecord | undefined>;
+  consume(state: string, owner: { issuer: string; clientId: string }, now?: number): Promise<TransactionRecord | null | undefined>;
 }
 
 /** True when `value` has the shape of a {@link TransactionRecord} (not a corrupt or foreign entry). */
@@ -89,7 +89,7 @@ export function indexedDbTransactionStore(store: UseStore = createStore('pkce-lo
         if (value === undefined) return undefined;
         const record = isTransactionRecord(value) ? value : undefined;
         if (record && (record.issuer !== owner.issuer || record.clientId !== owner.clientId)) {
-          return undefined;
+          return null;
         }
         s.delete(state);
         await promisifyRequest(s.transaction);

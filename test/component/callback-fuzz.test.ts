@@ -330,6 +330,24 @@ function parse(text: string | undefined): unknown {
 }
 
 /** The usable records for `state`: the last value written under it in each store. */
+/** Well-formed records stored under `state` that belong to another client (issuer or client id). */
+function foreignRecords(c: FuzzCase, state: string): TransactionRecord[] {
+  const inIndexedDb = new Map(c.indexedDb).get(state);
+  const inSession = parse(new Map(c.session).get(`pkce-login:${state}`));
+  return [inIndexedDb, inSession].filter((value) => {
+    const r = value as Partial<TransactionRecord> | null;
+    return (
+      typeof r === 'object' &&
+      r !== null &&
+      r.version === 1 &&
+      [r.state, r.codeVerifier, r.issuer, r.clientId, r.redirectUri].every((v) => typeof v === 'string') &&
+      typeof r.expiresAt === 'number' &&
+      typeof r.metadata?.issuer === 'string' &&
+      (r.issuer !== ISSUER || r.clientId !== CLIENT_ID)
+    );
+  }) as TransactionRecord[];
+}
+
 function usableRecords(c: FuzzCase, state: string): TransactionRecord[] {
   const inIndexedDb = new Map(c.indexedDb).get(state);
   const inSession = parse(new Map(c.session).get(`pkce-login:${state}`));
@@ -346,6 +364,8 @@ interface Tally {
   errors: Record<string, number>;
   leftAlone: number;
   wellFormed: number;
+  /** Responses for another client's stored transaction, left to that client's element. */
+  foreign: number;
 }
 
 describe('<pkce-login> callback fuzz', () => {
@@ -356,7 +376,7 @@ describe('<pkce-login> callback fuzz', () => {
     console.log(`callback fuzz: seed=${SEED} (0x${SEED.toString(16)}), cases=${CASES}; reproduce with ?FUZZ_SEED=${SEED}`);
     const random = new Random(SEED);
     const started = performance.now();
-    const tally: Tally = { cases: 0, callbacks: 0, tokenRequests: 0, signedIn: 0, errors: {}, leftAlone: 0, wellFormed: 0 };
+    const tally: Tally = { cases: 0, callbacks: 0, tokenRequests: 0, signedIn: 0, errors: {}, leftAlone: 0, wellFormed: 0, foreign: 0 };
     const violations: string[] = [];
 
     let current = -1;
@@ -384,7 +404,7 @@ describe('<pkce-login> callback fuzz', () => {
     const elapsed = Math.round(performance.now() - started);
     console.log(
       `callback fuzz: ${tally.cases} cases in ${elapsed} ms: ${tally.callbacks} callbacks (${tally.wellFormed} well-formed for a stored transaction), ` +
-        `${tally.leftAlone} left alone, ${tally.tokenRequests} token requests, ${tally.signedIn} signed in, errors ${JSON.stringify(tally.errors)}; ` +
+        `${tally.leftAlone} left alone, ${tally.foreign} left to another client, ${tally.tokenRequests} token requests, ${tally.signedIn} signed in, errors ${JSON.stringify(tally.errors)}; ` +
         `${violations.length} violating cases, ${uncaught.length} uncaught`,
     );
     expect(uncaught, 'uncaught errors and unhandled rejections').to.deep.equal([]);
@@ -427,6 +447,8 @@ async function runCase(c: FuzzCase, tally: Tally): Promise<string[]> {
   const response = responseIn(page, redirectUri);
   const states = response?.params.getAll('state') ?? [];
   const records = states.length === 1 ? usableRecords(c, states[0]!) : [];
+  // No usable record, but another client's: the response is that element's, left alone.
+  const foreign = records.length === 0 && states.length === 1 && states[0] !== '' && foreignRecords(c, states[0]!).length > 0;
   const p = response?.params;
   const wellFormed =
     !!p &&
@@ -447,7 +469,7 @@ async function runCase(c: FuzzCase, tally: Tally): Promise<string[]> {
   document.body.append(el);
   try {
     await waitUntil(
-      () => (el.status === 'signed-in' || el.status === 'signed-out') && (!response || events.some((e) => e.type === 'login' || e.type === 'error')),
+      () => (el.status === 'signed-in' || el.status === 'signed-out') && (!response || foreign || events.some((e) => e.type === 'login' || e.type === 'error')),
       'did not settle',
       { timeout: 3000, interval: 2 },
     );
@@ -480,6 +502,14 @@ async function runCase(c: FuzzCase, tally: Tally): Promise<string[]> {
     check(tokenRequests.length === 0, 'not a response, yet a token request');
     check(location.href === page.href, `not a response, yet the address changed to ${location.href.slice(0, 200)}`);
     check(el.status === 'signed-out', `not a response, ended ${el.status}`);
+  } else if (foreign) {
+    tally.foreign++;
+    check(events.length === 0, `another client's response, yet events: ${summary(events)}`);
+    check(tokenRequests.length === 0, "another client's response, yet a token request");
+    check(el.status === 'signed-out', `another client's response, ended ${el.status}`);
+    const now = new URL(location.href);
+    const part = response.location === 'query' ? now.searchParams : new URLSearchParams(now.hash.slice(1));
+    check(part.getAll('state').length === 1, `another client's response was taken out of the address: ${location.href.slice(0, 200)}`);
   } else {
     tally.callbacks++;
     if (wellFormed) tally.wellFormed++;

@@ -85,7 +85,7 @@ describe('indexedDbTransactionStore', () => {
     const store = indexedDbTransactionStore(kv);
     const stored = record();
     await store.put(stored);
-    expect(await store.consume(stored.state, { issuer: 'https://other.example/', clientId: CLIENT_ID })).to.equal(undefined);
+    expect(await store.consume(stored.state, { issuer: 'https://other.example/', clientId: CLIENT_ID })).to.equal(null);
     expect(await get(stored.state, kv)).to.deep.equal(stored);
     expect(await store.consume(stored.state, OWNER)).to.deep.equal(stored);
   });
@@ -94,7 +94,7 @@ describe('indexedDbTransactionStore', () => {
     const store = indexedDbTransactionStore(kv);
     const stored = record();
     await store.put(stored);
-    expect(await store.consume(stored.state, { issuer: ISSUER, clientId: 'other-client' })).to.equal(undefined);
+    expect(await store.consume(stored.state, { issuer: ISSUER, clientId: 'other-client' }), 'null: another client\'s').to.equal(null);
     expect(await get(stored.state, kv)).to.deep.equal(stored);
   });
 
