@@ -305,7 +305,8 @@ function responseIn(page: URL, redirectUri: string): { params: URLSearchParams; 
 }
 
 /** A record this element may use for `state`: well-formed, this client's, unexpired, and really for `state`. */
-function usable(value: unknown, state: string): value is TransactionRecord {
+/** A value with the shape of a transaction record, whoever it belongs to. */
+function wellFormed(value: unknown): value is TransactionRecord {
   const r = value as Partial<TransactionRecord> | null;
   return (
     typeof r === 'object' &&
@@ -313,11 +314,18 @@ function usable(value: unknown, state: string): value is TransactionRecord {
     r.version === 1 &&
     [r.state, r.codeVerifier, r.issuer, r.clientId, r.redirectUri].every((v) => typeof v === 'string') &&
     typeof r.expiresAt === 'number' &&
-    typeof r.metadata?.issuer === 'string' &&
-    r.issuer === ISSUER &&
-    r.clientId === CLIENT_ID &&
-    r.expiresAt > Date.now() &&
-    r.state === state
+    typeof r.metadata?.issuer === 'string'
+  );
+}
+
+function usable(value: unknown, state: string): value is TransactionRecord {
+  const r = value as Partial<TransactionRecord> | null;
+  return (
+    wellFormed(value) &&
+    r!.issuer === ISSUER &&
+    r!.clientId === CLIENT_ID &&
+    r!.expiresAt! > Date.now() &&
+    r!.state === state
   );
 }
 
@@ -334,18 +342,7 @@ function parse(text: string | undefined): unknown {
 function foreignRecords(c: FuzzCase, state: string): TransactionRecord[] {
   const inIndexedDb = new Map(c.indexedDb).get(state);
   const inSession = parse(new Map(c.session).get(`pkce-login:${state}`));
-  return [inIndexedDb, inSession].filter((value) => {
-    const r = value as Partial<TransactionRecord> | null;
-    return (
-      typeof r === 'object' &&
-      r !== null &&
-      r.version === 1 &&
-      [r.state, r.codeVerifier, r.issuer, r.clientId, r.redirectUri].every((v) => typeof v === 'string') &&
-      typeof r.expiresAt === 'number' &&
-      typeof r.metadata?.issuer === 'string' &&
-      (r.issuer !== ISSUER || r.clientId !== CLIENT_ID)
-    );
-  }) as TransactionRecord[];
+  return [inIndexedDb, inSession].filter((value) => wellFormed(value) && (value.issuer !== ISSUER || value.clientId !== CLIENT_ID)) as TransactionRecord[];
 }
 
 function usableRecords(c: FuzzCase, state: string): TransactionRecord[] {
