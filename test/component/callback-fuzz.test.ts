@@ -319,13 +319,12 @@ function wellFormed(value: unknown): value is TransactionRecord {
 }
 
 function usable(value: unknown, state: string): value is TransactionRecord {
-  const r = value as Partial<TransactionRecord> | null;
   return (
     wellFormed(value) &&
-    r!.issuer === ISSUER &&
-    r!.clientId === CLIENT_ID &&
-    r!.expiresAt! > Date.now() &&
-    r!.state === state
+    value.issuer === ISSUER &&
+    value.clientId === CLIENT_ID &&
+    value.expiresAt > Date.now() &&
+    value.state === state
   );
 }
 
