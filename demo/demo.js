@@ -5,7 +5,8 @@
 // - the DOM is built with createElement/textContent only, never innerHTML;
 // - no inline styles: state is exposed with attributes/classes that demo.css styles;
 // - tokens are never written to the console, localStorage, sessionStorage, cookies or the URL,
-//   and are displayed only as their first 12 characters plus their length.
+//   and are displayed only as their first 12 characters plus their length; of a JWT, the decoded
+//   header and payload are shown, never its signature.
 
 const DEFAULTS = Object.freeze({
   issuer: 'http://127.0.0.1:8401',
@@ -22,6 +23,10 @@ const LOGOUT_RETURN_KEY = 'pkce-login-demo:logout-return';
 const LOGOUT_RETURN_MAX_AGE_MS = 10 * 60 * 1000;
 
 const CALLBACK_PARAMS = ['code', 'state', 'error'];
+/** The framework examples, beside the demo on the demo site (`npm run build:demo`). */
+const EXAMPLES = ['react', 'vue', 'angular'];
+/** The bundle's version, CDN address and SRI hash, written by the build (scripts/sri.mjs). */
+const INTEGRITY_URL = '../dist/integrity.json';
 const MAX_LOG_ENTRIES = 200;
 
 /** The page's own URL without query or hash: the redirect URI to register at the provider. */
@@ -343,6 +348,7 @@ el.addEventListener('token', (event) => {
     summary: `${d.tokenType ?? 'access'} token${expires}${d.scope ? ` · scope: ${d.scope}` : ''}`,
     detail: d,
   });
+  renderTokens(d);
 });
 
 el.addEventListener('login', (event) => {
@@ -360,6 +366,7 @@ el.addEventListener('login', (event) => {
 el.addEventListener('logout', (event) => {
   const d = event.detail ?? {};
   addLog('logout', { summary: d.reason ? `reason: ${d.reason}` : undefined, detail: d });
+  renderTokens(null);
   renderUser(null);
   renderStatus();
 });
@@ -464,6 +471,151 @@ localLogoutButton.addEventListener('click', () => {
     /* the element reports failures with an `error` event */
   }
 });
+
+// ---- Decoded tokens ------------------------------------------------------------------------
+
+/** Decodes one base64url segment of a JWT as JSON; `undefined` when it is not that. */
+function decodeSegment(segment) {
+  try {
+    const base64 = segment.replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What can be read of a token without any key: a signed JWT (JWS, three parts) shows its header
+ * and payload; an encrypted one (JWE, five parts) only its header; anything else is opaque.
+ *
+ * @param {unknown} token
+ * @returns {{ kind: 'jws' | 'jwe' | 'opaque', length: number, header?: object, payload?: object }}
+ */
+function decodeToken(token) {
+  const text = typeof token === 'string' ? token : '';
+  const parts = text.split('.');
+  const header = parts.length === 3 || parts.length === 5 ? decodeSegment(parts[0]) : undefined;
+  if (header && parts.length === 3) {
+    const payload = decodeSegment(parts[1]);
+    if (payload) return { kind: 'jws', length: text.length, header, payload };
+  }
+  if (header && parts.length === 5) return { kind: 'jwe', length: text.length, header };
+  return { kind: 'opaque', length: text.length };
+}
+
+function tokenMeta(decoded) {
+  const alg = typeof decoded.header?.alg === 'string' ? decoded.header.alg : '?';
+  if (decoded.kind === 'opaque') {
+    return `Opaque (not a JWT), ${decoded.length} characters: only the provider can read it.`;
+  }
+  if (decoded.kind === 'jwe') return `Encrypted JWT (JWE, ${alg}), ${decoded.length} characters: the payload is unreadable here.`;
+  const payload = /** @type {Record<string, unknown>} */ (decoded.payload);
+  const times = ['iat', 'exp']
+    .filter((claim) => typeof payload[claim] === 'number')
+    .map((claim) => `${claim === 'iat' ? 'issued' : 'expires'} ${new Date(Number(payload[claim]) * 1000).toLocaleString()}`);
+  return [`JWT signed with ${alg}, ${decoded.length} characters`, ...times].join(' · ');
+}
+
+function renderToken(id, token) {
+  const part = $(id);
+  const parts = $(`${id}-parts`);
+  parts.replaceChildren();
+  if (typeof token !== 'string' || token === '') {
+    part.hidden = true;
+    return;
+  }
+  const decoded = decodeToken(token);
+  $(`${id}-meta`).textContent = tokenMeta(decoded);
+  for (const [label, value] of [['header', decoded.header], ['payload', decoded.payload]]) {
+    if (!value) continue;
+    parts.append(h('p', { className: 'token-label small', text: label }), h('pre', { className: 'token-json', text: pretty(value) }));
+  }
+  part.hidden = false;
+}
+
+/** Shows the tokens of a `token` event (a renewal without a new ID token keeps the last one). */
+function renderTokens(detail) {
+  if (!detail) {
+    renderToken('id-token', '');
+    renderToken('access-token', '');
+  } else {
+    if (typeof detail.idToken === 'string') renderToken('id-token', detail.idToken);
+    renderToken('access-token', detail.accessToken);
+  }
+  const shown = !$('id-token').hidden || !$('access-token').hidden;
+  $('tokens').hidden = !shown;
+  $('tokens-empty').hidden = shown;
+}
+
+// ---- Snippet for the current settings --------------------------------------------------------
+
+const escapeAttribute = (value) => String(value).replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The element's tag with the current settings as attributes. */
+function elementTag() {
+  const attributes = [
+    ['issuer', settings.issuer],
+    ['client-id', settings.client_id],
+    ['scope', settings.scope],
+    ['audience', settings.audience],
+  ].filter(([, value]) => value);
+  return `<pkce-login${attributes.map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`).join('')}></pkce-login>`;
+}
+
+async function renderSnippet() {
+  let integrity;
+  try {
+    const response = await fetch(INTEGRITY_URL, { cache: 'no-store' });
+    if (response.ok) integrity = await response.json();
+  } catch {
+    // not built: the snippet goes without a pinned version and hash
+  }
+  const valid = integrity && typeof integrity.src === 'string' && /^sha384-[A-Za-z0-9+/]+=*$/.test(String(integrity.integrity));
+  const script = valid
+    ? `<script type="module" src="${escapeAttribute(integrity.src)}"\n        integrity="${integrity.integrity}"\n        crossorigin="anonymous"></script>`
+    : '<script type="module" src="https://cdn.jsdelivr.net/npm/pkce-login/dist/pkce-login.js"></script>';
+  $('snippet').textContent = [
+    script,
+    elementTag(),
+    '<script type="module">',
+    "  const login = document.querySelector('pkce-login');",
+    "  login.addEventListener('login', (e) => console.log('hello', e.detail.user.name));",
+    "  login.addEventListener('token', (e) => { /* e.detail.accessToken for your API */ });",
+    '</script>',
+  ].join('\n');
+  $('snippet-note').textContent = valid
+    ? `Version ${integrity.version}. The hash is of that exact file: change the version, change the hash (npm run build prints it). Register your page's URL as a redirect URI of the client.`
+    : `${INTEGRITY_URL} was not found (run npm run build), so this snippet has no pinned version and no integrity hash.`;
+}
+
+renderSnippet();
+
+$('copy-snippet').addEventListener('click', async () => {
+  const result = $('copy-snippet-result');
+  try {
+    await navigator.clipboard.writeText($('snippet').textContent ?? '');
+    result.textContent = 'Copied to the clipboard.';
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents($('snippet'));
+    const selection = getSelection();
+    selection?.removeAllRanges();
+    selection?.addRange(range);
+    result.textContent = 'Selected: press Ctrl+C (⌘C) to copy.';
+  }
+});
+
+// ---- Links to the framework examples, with the current provider ------------------------------
+
+for (const name of EXAMPLES) {
+  const link = /** @type {HTMLAnchorElement} */ ($(`example-${name}`));
+  const url = new URL(`../examples/${name}/`, location.href);
+  url.searchParams.set('issuer', settings.issuer);
+  url.searchParams.set('client_id', settings.client_id);
+  link.href = url.href;
+}
 
 // ---- Copy the redirect URI -------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
 /**
- * `npm start`: serves the demo and runs a local OpenID Provider for it.
+ * `npm start`: serves the demo site (`site/`, from `npm run build:demo`: the demo, the bundle and
+ * the framework examples) and runs a local OpenID Provider for it.
  *
  * Environment: DEMO_PORT (default 8400) and PROVIDER_PORT (default 8401); a busy port is
  * replaced by a free one.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from './static-server.mjs';
@@ -14,6 +16,9 @@ const DEFAULT_PROVIDER_PORT = 8401;
 const DEFAULT_ISSUER = `http://127.0.0.1:${DEFAULT_PROVIDER_PORT}`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const siteDir = path.join(root, 'site');
+/** The site's pages that sign in: each is a redirect URI of the local provider's client. */
+const SIGN_IN_PAGES = ['/demo/', '/examples/react/', '/examples/vue/', '/examples/angular/'];
 
 /**
  * Runs `start(port)`, and `start(0)` (a free port) when the wanted one is taken.
@@ -49,15 +54,22 @@ async function main() {
   const demoPort = portFromEnv(process.env.DEMO_PORT, DEFAULT_DEMO_PORT);
   const providerPort = portFromEnv(process.env.PROVIDER_PORT, DEFAULT_PROVIDER_PORT);
 
-  const site = await onPortOrFree(demoPort, (port) => startStaticServer({ host: 'localhost', port, root }));
+  if (!existsSync(path.join(siteDir, 'demo', 'index.html'))) {
+    throw new Error('site/ is not built: run `npm run build:demo` (or `npm start`, which does)');
+  }
+  const site = await onPortOrFree(
+    demoPort,
+    (port) => startStaticServer({ host: 'localhost', port, root: siteDir, prefixes: ['/'] }),
+  );
   const redirectUri = `${site.origin}/demo/`;
+  const redirectUris = SIGN_IN_PAGES.map((page) => `${site.origin}${page}`);
   let op;
   try {
     op = await onPortOrFree(providerPort, (port) => startProvider({
       host: '127.0.0.1',
       port,
-      redirectUris: [redirectUri],
-      postLogoutRedirectUris: [redirectUri],
+      redirectUris,
+      postLogoutRedirectUris: redirectUris,
     }));
   } catch (error) {
     await site.close();
@@ -79,6 +91,7 @@ async function main() {
     '  <pkce-login> demo is running',
     '',
     `  Open        ${demoUrl}`,
+    `  Examples    ${site.origin}/examples/react/, …/vue/, …/angular/ (linked from the demo)`,
     `  Provider    ${op.issuer}  (client id ${DEFAULT_CLIENT_ID})`,
     '  Sign in with any login and any password.',
     ...moved,

@@ -1,8 +1,8 @@
 /**
  * A small static file server for the demo and the end-to-end test pages.
  *
- * Serves only files below `demo/`, `dist/` and `test/e2e/pages/` of the repository, on
- * loopback, without caching.
+ * Serves only files below `demo/`, `dist/` and `test/e2e/pages/` of the repository (or the
+ * `prefixes` given), on loopback, without caching.
  */
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -34,14 +34,16 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
  * @param {object} options
  * @param {string} [options.host='localhost'] loopback host name; the origin uses it
  * @param {number} [options.port=0] port; 0 picks a free one
- * @param {string} options.root the repository root
+ * @param {string} options.root the repository root (or another folder to serve)
+ * @param {string[]} [options.prefixes=SERVED_PREFIXES] URL path prefixes that may be served
+ *   (`['/']`: everything below `root`)
  * @param {Record<string, Record<string, string>> | ((pathname: string) => Record<string, string> | undefined)} [options.headers]
  *   extra response headers: an object keyed by URL path (e.g.
  *   `{ '/test/e2e/pages/csp.html': { 'Content-Security-Policy': "script-src 'self'" } }`)
  *   or a function of the URL path
  * @returns {Promise<{ origin: string, port: number, close: () => Promise<void> }>}
  */
-export async function startStaticServer({ host = 'localhost', port = 0, root, headers } = {}) {
+export async function startStaticServer({ host = 'localhost', port = 0, root, headers, prefixes = SERVED_PREFIXES } = {}) {
   if (!root) throw new Error('startStaticServer: `root` is required');
   if (!LOOPBACK_HOSTS.has(host)) {
     throw new Error(`startStaticServer: host must be a loopback name, got ${host}`);
@@ -52,7 +54,7 @@ export async function startStaticServer({ host = 'localhost', port = 0, root, he
     : (pathname) => headers?.[pathname];
 
   const handler = (req, res) => {
-    serve(req, res, rootDir, extraHeaders).catch(() => {
+    serve(req, res, rootDir, extraHeaders, prefixes).catch(() => {
       if (!res.headersSent) send(res, 500, 'Internal Server Error');
       else res.destroy();
     });
@@ -96,8 +98,9 @@ export async function startStaticServer({ host = 'localhost', port = 0, root, he
  * @param {import('node:http').ServerResponse} res
  * @param {string} rootDir
  * @param {(pathname: string) => Record<string, string> | undefined} extraHeaders
+ * @param {string[]} prefixes
  */
-async function serve(req, res, rootDir, extraHeaders) {
+async function serve(req, res, rootDir, extraHeaders, prefixes) {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
 
@@ -130,7 +133,7 @@ async function serve(req, res, rootDir, extraHeaders) {
     return;
   }
   const withSlash = pathname.endsWith('/') ? pathname : `${pathname}/`;
-  if (!SERVED_PREFIXES.some((prefix) => withSlash.startsWith(prefix))) {
+  if (!prefixes.some((prefix) => withSlash.startsWith(prefix))) {
     send(res, 404, 'Not Found');
     return;
   }
@@ -152,8 +155,10 @@ async function serve(req, res, rootDir, extraHeaders) {
 
   // Symbolic links must not lead outside the served directories.
   const real = await realpath(file);
-  const relative = `/${path.relative(rootDir, real).split(path.sep).join('/')}`;
-  if (!SERVED_PREFIXES.some((prefix) => relative.startsWith(prefix))) {
+  const inside = path.relative(rootDir, real);
+  const relative = `/${inside.split(path.sep).join('/')}`;
+  if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)
+      || !prefixes.some((prefix) => relative.startsWith(prefix))) {
     send(res, 404, 'Not Found');
     return;
   }
