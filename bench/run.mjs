@@ -19,7 +19,29 @@ import { measureBytes, packageVersion, root, ESBUILD_SETTINGS } from './bytes.mj
 import { CLICK, TIMED_APPS, startBench, newContext, interleaved } from './timing.mjs';
 
 const started = performance.now();
-const loadAtStart = os.loadavg()[0];
+
+/**
+ * Cores kept busy by other work, sampled over one second while the bench itself is idle (Linux:
+ * /proc/stat); `undefined` elsewhere. A test suite or a build running beside the bench shows in
+ * every timing.
+ */
+async function otherWork() {
+  const read = async () => {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = line[3] + (line[4] ?? 0);
+    return { total: line.reduce((a, b) => a + b, 0), idle };
+  };
+  try {
+    const before = await read();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = await read();
+    const total = after.total - before.total;
+    return total > 0 ? ((total - (after.idle - before.idle)) / total) * os.cpus().length : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const busyAtStart = await otherWork();
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', short: 'n' },
@@ -245,13 +267,12 @@ const versions = {
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
 const machine = `${cpus[0]?.model?.trim() ?? 'unknown CPU'}, ${cpus.length} cores, `
   + `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`;
-const loadAtEnd = os.loadavg()[0];
-// Other work on the machine (a test suite, a build) shows in every timing: say so. (The bench
-// itself keeps about 1–2 cores busy, so the load at the end says little.)
-const busy = loadAtStart > cpus.length;
-const load = `1-minute load average ${loadAtStart.toFixed(2)} at the start, ${loadAtEnd.toFixed(2)} at the end (the bench's own load included)`
-  + (busy ? ` — **the machine was busy with other work: the times are noisier and slower than on an idle machine**` : '');
-if (busy) log(`bench: warning: the machine was busy (${load.split(' — ')[0]}); the times are not reliable`);
+const busyAtEnd = await otherWork();
+const cores = (value) => (value === undefined ? 'unknown' : `${value.toFixed(2)} cores`);
+const busy = Math.max(busyAtStart ?? 0, busyAtEnd ?? 0) > 0.25;
+const load = `other work on the machine (one second, bench idle): ${cores(busyAtStart)} busy before, ${cores(busyAtEnd)} after`
+  + (busy ? ` — **the machine was not idle: the times are noisier and slower than on an idle machine**` : '');
+if (busy) log(`bench: warning: the machine was not idle (${load.split(' — ')[0]}); the times are less reliable`);
 
 const summary = `## Run
 
