@@ -6,6 +6,7 @@
  * the user's `sub` and `name`.
  */
 import { createServer } from 'node:http';
+import { listen } from './listen.mjs';
 
 /** The client id of the public client registered by default. */
 export const DEFAULT_CLIENT_ID = 'pkce-login-demo';
@@ -309,16 +310,6 @@ function silenceNotices() {
   };
 }
 
-function listen(server, port, host) {
-  return new Promise((resolve, reject) => {
-    const onError = (error) => reject(error);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
 
 function isPlainObject(value) {
   return value !== null && typeof value === 'object'

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { listen } from './listen.mjs';
 
 /** URL path prefixes that may be served; everything else is 404. */
 export const SERVED_PREFIXES = ['/demo/', '/dist/', '/test/e2e/pages/'];
@@ -210,13 +211,3 @@ function send(res, status, text) {
   res.end(`${text}\n`);
 }
 
-function listen(server, port, host) {
-  return new Promise((resolve, reject) => {
-    const onError = (error) => reject(error);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
