@@ -1,7 +1,7 @@
 import { CUSTOM_ELEMENTS_SCHEMA, Component, signal } from '@angular/core';
 import { DatePipe } from '@angular/common';
 import type { PkceLoginEventMap, ErrorEventDetail, TokenEventDetail, UserClaims } from 'pkce-login';
-import { readSettings } from './settings.ts';
+import { readSettings } from '../../shared/settings.ts';
 
 @Component({
   selector: 'app-root',

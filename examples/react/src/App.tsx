@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ErrorEventDetail, TokenEventDetail, UserClaims } from 'pkce-login';
-import type { Settings } from './settings.ts';
+import type { Settings } from '../../shared/settings.ts';
 
 // An object prop: React 19 passes it to the element as a property, not as a string attribute.
 const messages = { login: 'Sign in', logout: 'Sign out' };

@@ -1,5 +1,5 @@
 /**
- * Which provider to sign in to. A real app writes its issuer and client id here as constants;
+ * Which provider the React, Vue and Angular examples sign in to. A real app writes its issuer and client id here as constants;
  * this example also takes them from the address bar (`?issuer=…&client_id=…`, as the demo site's
  * links pass them) and keeps them in this tab's sessionStorage for the trip to the provider and
  * back. Default: the local provider that `npm start` runs.
