@@ -1,25 +1,16 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  launchBrowser, startStack, cancelAtProvider, loginThroughProvider, recordTokenRequests,
+  useBrowserAndStack, cancelAtProvider, loginThroughProvider, recordTokenRequests,
   readEvents, describePage, poll, waitForRecordedEvent, waitForStatus, LOGIN_BUTTON,
 } from './harness.mjs';
 
-let browser;
-let stack;
-
-before(async () => {
-  [browser, stack] = await Promise.all([launchBrowser(), startStack()]);
-});
-
-after(async () => {
-  await Promise.all([browser?.close(), stack?.close()]);
-});
+const env = useBrowserAndStack();
 
 async function freshPage(t) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   return { context, page: await context.newPage() };
 }
@@ -41,8 +32,8 @@ async function errorsSince(page, since) {
 
 test('a replayed callback URL is refused with state_mismatch and no token request', { timeout: 30_000 }, async (t) => {
   const { context, page } = await freshPage(t);
-  const tokenRequests = recordTokenRequests(context, stack.tokenEndpoint);
-  const { callbackUrl } = await loginThroughProvider(page, stack, 'carol');
+  const tokenRequests = recordTokenRequests(context, env.stack.tokenEndpoint);
+  const { callbackUrl } = await loginThroughProvider(page, env.stack, 'carol');
   await waitForRecordedEvent(page, 'login');
   assert.ok(callbackUrl, 'the authorization response URL was seen');
   assert.equal(tokenRequests.requests.length, 1, 'one code exchange for the real login');
@@ -66,15 +57,15 @@ test('a replayed callback URL is refused with state_mismatch and no token reques
 
 test('a forged state is refused with state_mismatch and no token request', { timeout: 30_000 }, async (t) => {
   const { context, page } = await freshPage(t);
-  const tokenRequests = recordTokenRequests(context, stack.tokenEndpoint);
-  await page.goto(stack.pageUrl());
+  const tokenRequests = recordTokenRequests(context, env.stack.tokenEndpoint);
+  await page.goto(env.stack.pageUrl());
   await waitForStatus(page, 'signed-out');
 
-  const forged = new URL(stack.pageUrl());
+  const forged = new URL(env.stack.pageUrl());
   forged.search = new URLSearchParams({
     code: randomBytes(32).toString('base64url'),
     state: randomBytes(16).toString('base64url'),
-    iss: stack.issuer,
+    iss: env.stack.issuer,
   }).toString();
   await page.goto(forged.href);
   await waitForRecordedEvent(page, 'error', { predicate: (e) => e.detail?.code === 'state_mismatch' });
@@ -89,8 +80,8 @@ test('a forged state is refused with state_mismatch and no token request', { tim
 
 test('access_denied from the provider is reported and Log in stays usable', { timeout: 30_000 }, async (t) => {
   const { context, page } = await freshPage(t);
-  const tokenRequests = recordTokenRequests(context, stack.tokenEndpoint);
-  await page.goto(stack.pageUrl());
+  const tokenRequests = recordTokenRequests(context, env.stack.tokenEndpoint);
+  await page.goto(env.stack.pageUrl());
   await waitForStatus(page, 'signed-out');
   await page.click(LOGIN_BUTTON);
   const { callbackUrl } = await cancelAtProvider(page);

@@ -1,20 +1,11 @@
 // Issue 3, item 1: one token request per code, whatever number of elements handle the callback.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, startStack, signInAtProvider, recordTokenRequests, readEvents, poll,
+  useBrowserAndStack, signInAtProvider, recordTokenRequests, readEvents, poll,
 } from './harness.mjs';
 
-let browser;
-let stack;
-
-before(async () => {
-  [browser, stack] = await Promise.all([launchBrowser(), startStack()]);
-});
-
-after(async () => {
-  await Promise.all([browser?.close(), stack?.close()]);
-});
+const env = useBrowserAndStack();
 
 /** Statuses of every <pkce-login> on the page. */
 function statuses(page) {
@@ -26,12 +17,12 @@ for (const [name, pageName, widgets] of [
   ['an element mounted twice', 'remount', 1],
 ]) {
   test(`${name}: one code exchange, every element signed in, no error`, { timeout: 45_000 }, async (t) => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     t.after(() => context.close());
     const page = await context.newPage();
-    const tokenRequests = recordTokenRequests(page, stack.tokenEndpoint);
+    const tokenRequests = recordTokenRequests(page, env.stack.tokenEndpoint);
 
-    await page.goto(stack.pageUrl({}, pageName));
+    await page.goto(env.stack.pageUrl({}, pageName));
     await poll(async () => (await statuses(page)).every((s) => s === 'signed-out') || undefined, {
       describe: 'every element signed out',
     });

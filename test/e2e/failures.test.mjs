@@ -1,24 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  launchBrowser, startStack, signInAtProvider, recordRequests, recordTokenRequests, readEvents,
+  useBrowserAndStack, signInAtProvider, recordRequests, recordTokenRequests, readEvents,
   describePage, waitForRecordedEvent, waitForStatus, closedPort, LOGIN_BUTTON,
 } from './harness.mjs';
 
-let browser;
-let stack;
-
-before(async () => {
-  [browser, stack] = await Promise.all([launchBrowser(), startStack()]);
-});
-
-after(async () => {
-  await Promise.all([browser?.close(), stack?.close()]);
-});
+const env = useBrowserAndStack();
 
 async function freshPage(t) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   return { context, page: await context.newPage() };
 }
@@ -26,10 +17,10 @@ async function freshPage(t) {
 test('an unreachable token endpoint gives network_error and an enabled Log in button', { timeout: 30_000 }, async (t) => {
   const { context, page } = await freshPage(t);
   const deadEndpoint = `http://127.0.0.1:${await closedPort()}/token`;
-  const realTokenRequests = recordTokenRequests(context, stack.tokenEndpoint);
+  const realTokenRequests = recordTokenRequests(context, env.stack.tokenEndpoint);
   const deadTokenRequests = recordTokenRequests(context, deadEndpoint);
 
-  await page.goto(stack.pageUrl({ 'token-endpoint': deadEndpoint }));
+  await page.goto(env.stack.pageUrl({ 'token-endpoint': deadEndpoint }));
   await waitForStatus(page, 'signed-out');
   await page.click(LOGIN_BUTTON);
   await signInAtProvider(page, 'dave');
@@ -50,10 +41,10 @@ test('an unreachable token endpoint gives network_error and an enabled Log in bu
 
 test('a missing client-id gives invalid_config and never navigates', { timeout: 30_000 }, async (t) => {
   const { context, page } = await freshPage(t);
-  const providerRequests = recordRequests(context, (url) => url.origin === new URL(stack.issuer).origin
+  const providerRequests = recordRequests(context, (url) => url.origin === new URL(env.stack.issuer).origin
     && !url.pathname.startsWith('/.well-known/'));
 
-  const pageUrl = stack.pageUrl({ client_id: null });
+  const pageUrl = env.stack.pageUrl({ client_id: null });
   await page.goto(pageUrl);
   const error = await waitForRecordedEvent(page, 'error');
   assert.equal(error.detail.code, 'invalid_config', await describePage(page));

@@ -2,6 +2,7 @@
  * End-to-end test helpers for `node --test`: a real Chromium (playwright-core), the real local
  * OpenID Provider and the static server serving `dist/` and the test pages.
  */
+import { after, before } from 'node:test';
 import { createServer } from 'node:net';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -426,4 +427,23 @@ export function closedPort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * One browser and one app + provider stack for a whole test file: registers `before` and `after`
+ * hooks that start and stop them. Read `browser` and `stack` from the returned object inside
+ * tests (they are set once the `before` hook has run).
+ *
+ * @param {Parameters<typeof startStack>[0]} [options] passed to {@link startStack}
+ * @returns {{ browser: import('playwright-core').Browser, stack: Awaited<ReturnType<typeof startStack>> }}
+ */
+export function useBrowserAndStack(options) {
+  const fixture = /** @type {any} */ ({});
+  before(async () => {
+    [fixture.browser, fixture.stack] = await Promise.all([launchBrowser(), startStack(options)]);
+  });
+  after(async () => {
+    await Promise.all([fixture.browser?.close(), fixture.stack?.close()]);
+  });
+  return fixture;
 }

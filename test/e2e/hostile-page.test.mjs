@@ -1,29 +1,20 @@
 // Hostile or careless pages (issue 3, items 6 and 7): the CDN bundle loaded twice, off-origin
 // `returnTo` values (open redirect), and markup in attribute values.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  launchBrowser, startStack, signInAtProvider, recordRequests, recordTokenRequests, readEvents,
+  useBrowserAndStack, signInAtProvider, recordRequests, recordTokenRequests, readEvents,
   describePage, poll, waitForRecordedEvent, waitForStatus, LOGIN_BUTTON, USER_NAME,
 } from './harness.mjs';
 
 const PAGES = '/test/e2e/pages/';
 
-let browser;
-let stack;
-
-before(async () => {
-  [browser, stack] = await Promise.all([launchBrowser(), startStack()]);
-});
-
-after(async () => {
-  await Promise.all([browser?.close(), stack?.close()]);
-});
+const env = useBrowserAndStack();
 
 /** A fresh context and page; uncaught errors of the page are collected for the whole test. */
 async function freshPage(t) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   const page = await context.newPage();
   const pageErrors = [];
@@ -33,7 +24,7 @@ async function freshPage(t) {
 
 /** Records requests to the provider's authorization endpoint (the start of a navigation away). */
 function recordAuthorizationRequests(context) {
-  const endpoint = new URL(stack.metadata.authorization_endpoint);
+  const endpoint = new URL(env.stack.metadata.authorization_endpoint);
   return recordRequests(context, (url) => url.origin === endpoint.origin && url.pathname === endpoint.pathname);
 }
 
@@ -69,9 +60,9 @@ test('the CDN bundle loaded twice on one page does not throw and the element log
     const url = new URL(response.url());
     if (url.pathname === '/dist/pkce-login.js') bundleResponses.push(`${url.search} ${response.status()}`);
   });
-  const tokenRequests = recordTokenRequests(context, stack.tokenEndpoint);
+  const tokenRequests = recordTokenRequests(context, env.stack.tokenEndpoint);
 
-  await page.goto(stack.pageUrl({}, 'double-load'));
+  await page.goto(env.stack.pageUrl({}, 'double-load'));
   await waitForStatus(page, 'signed-out');
   assert.deepEqual(bundleResponses.sort(), ['?a 200', '?b 200'], 'both copies of the bundle were loaded');
   assert.equal(await page.waitForFunction(() => window.__bundleInstances).then((h) => h.jsonValue()), 2,
@@ -101,12 +92,12 @@ test('the CDN bundle loaded twice on one page does not throw and the element log
 test('login() refuses off-origin returnTo values with invalid_config and does not navigate', { timeout: 30_000 }, async (t) => {
   const { context, page, pageErrors } = await freshPage(t);
   const authorizationRequests = recordAuthorizationRequests(context);
-  const pageUrl = stack.pageUrl();
+  const pageUrl = env.stack.pageUrl();
   await page.goto(pageUrl);
   await waitForStatus(page, 'signed-out');
   const navigations = countNavigations(page);
 
-  const { port } = new URL(stack.appOrigin);
+  const { port } = new URL(env.stack.appOrigin);
   const hostile = [
     'https://evil.example/',
     '//evil.example/x',
@@ -118,10 +109,10 @@ test('login() refuses off-origin returnTo values with invalid_config and does no
     '\\\\evil.example/x',
     'https:evil.example',
     `http://127.0.0.1:${port}${PAGES}element.html`, // same server, another origin
-    `${stack.appOrigin}.evil.example/`,
+    `${env.stack.appOrigin}.evil.example/`,
     `http://localhost:${port}@evil.example/`,
     'data:text/html,<script>window.__pwned=1</script>',
-    stack.issuer, // the provider itself is not the app's origin either
+    env.stack.issuer, // the provider itself is not the app's origin either
   ];
   for (const returnTo of hostile) {
     const before = (await readEvents(page)).length;
@@ -157,10 +148,10 @@ test('login() refuses off-origin returnTo values with invalid_config and does no
 
 test('a same-origin returnTo is where the page lands after the login', { timeout: 30_000 }, async (t) => {
   const { page, pageErrors } = await freshPage(t);
-  await page.goto(stack.pageUrl());
+  await page.goto(env.stack.pageUrl());
   await waitForStatus(page, 'signed-out');
   const returnTo = `${PAGES}element.html?after=1#here`;
-  const expected = `${stack.appOrigin}${returnTo}`;
+  const expected = `${env.stack.appOrigin}${returnTo}`;
 
   // Not awaited inside the page: login() ends in a navigation.
   await page.evaluate((value) => {
@@ -170,7 +161,7 @@ test('a same-origin returnTo is where the page lands after the login', { timeout
   await waitForStatus(page, 'signed-in');
   const login = await waitForRecordedEvent(page, 'login');
   assert.equal(typeof login.detail.returnTo, 'string', 'login detail carries returnTo');
-  assert.equal(new URL(login.detail.returnTo, stack.appOrigin).href, expected, 'login detail returnTo is that URL');
+  assert.equal(new URL(login.detail.returnTo, env.stack.appOrigin).href, expected, 'login detail returnTo is that URL');
   assert.equal(await page.evaluate(() => location.href), expected, 'the address is the returnTo URL');
   await poll(() => page.url() === expected, { describe: () => page.url() });
   const events = await readEvents(page);
@@ -182,7 +173,7 @@ test('a same-origin returnTo is where the page lands after the login', { timeout
 test('markup in issuer and domain stays inert, also in the error message', { timeout: 30_000 }, async (t) => {
   const { context } = await freshPage(t);
   const pageErrors = [];
-  const { port } = new URL(stack.issuer);
+  const { port } = new URL(env.stack.issuer);
   const cases = [
     { name: 'issuer', params: { issuer: '<img src=x onerror=window.__pwned="issuer">' }, code: 'invalid_config' },
     { name: 'domain', params: { issuer: null, domain: '<svg onload=window.__pwned="domain">' }, code: 'invalid_config' },
@@ -197,7 +188,7 @@ test('markup in issuer and domain stays inert, also in the error message', { tim
     // a new tab each time: the test page keeps its configuration and events per tab
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
-    await page.goto(stack.pageUrl(params));
+    await page.goto(env.stack.pageUrl(params));
     const error = await waitForRecordedEvent(page, 'error');
     assert.equal(error.detail.code, code, `${name}: ${JSON.stringify(error.detail)}`);
     t.diagnostic(`${name}: ${error.detail.code}: ${error.detail.message}`);
@@ -220,7 +211,7 @@ test('markup in issuer and domain stays inert, also in the error message', { tim
 test('markup in client-id, scope, audience, lang and UI strings stays text', { timeout: 30_000 }, async (t) => {
   const { page, pageErrors } = await freshPage(t);
   const markup = (tag) => `<img src=x onerror=window.__pwned="${tag}">`;
-  await page.goto(stack.pageUrl({
+  await page.goto(env.stack.pageUrl({
     client_id: markup('client-id'),
     scope: `openid ${markup('scope')}`,
     audience: markup('audience'),
@@ -246,7 +237,7 @@ test('markup in client-id, scope, audience, lang and UI strings stays text', { t
 
   // The values reach the provider as data, correctly encoded (the navigation is stopped here).
   let authorizationUrl;
-  const endpoint = new URL(stack.metadata.authorization_endpoint);
+  const endpoint = new URL(env.stack.metadata.authorization_endpoint);
   await page.route((url) => url.origin === endpoint.origin && url.pathname === endpoint.pathname, (route) => {
     authorizationUrl = new URL(route.request().url());
     return route.fulfill({ status: 204 });

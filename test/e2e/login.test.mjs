@@ -1,34 +1,25 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, startStack, signInAtProvider, confirmLogoutAtProvider, loginThroughProvider,
+  useBrowserAndStack, signInAtProvider, confirmLogoutAtProvider, loginThroughProvider,
   recordTokenRequests, readEvents, describePage, waitForRecordedEvent, waitForStatus,
   LOGIN_BUTTON, LOGOUT_BUTTON, USER_NAME,
 } from './harness.mjs';
 
-let browser;
-let stack;
-
-before(async () => {
-  [browser, stack] = await Promise.all([launchBrowser(), startStack()]);
-});
-
-after(async () => {
-  await Promise.all([browser?.close(), stack?.close()]);
-});
+const env = useBrowserAndStack();
 
 /** A fresh browser context and page, closed when the test ends. */
 async function freshPage(t) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   return { context, page: await context.newPage() };
 }
 
 test('a full login emits token then login and shows the user and a Log out button', { timeout: 30_000 }, async (t) => {
   const { context, page } = await freshPage(t);
-  const tokenRequests = recordTokenRequests(context, stack.tokenEndpoint);
+  const tokenRequests = recordTokenRequests(context, env.stack.tokenEndpoint);
 
-  await page.goto(stack.pageUrl());
+  await page.goto(env.stack.pageUrl());
   await waitForStatus(page, 'signed-out');
   await page.click(LOGIN_BUTTON);
   const { prompts } = await signInAtProvider(page, 'alice');
@@ -73,11 +64,11 @@ test('a full login emits token then login and shows the user and a Log out butto
 
 test('logout goes through the provider end_session page and back, signed out', { timeout: 30_000 }, async (t) => {
   const { page } = await freshPage(t);
-  await loginThroughProvider(page, stack, 'bob');
+  await loginThroughProvider(page, env.stack, 'bob');
 
   await page.click(LOGOUT_BUTTON);
-  await confirmLogoutAtProvider(page, { issuer: stack.issuer });
-  assert.equal(new URL(page.url()).origin, stack.appOrigin, 'back at the app');
+  await confirmLogoutAtProvider(page, { issuer: env.stack.issuer });
+  assert.equal(new URL(page.url()).origin, env.stack.appOrigin, 'back at the app');
   await waitForStatus(page, 'signed-out');
 
   const logout = await waitForRecordedEvent(page, 'logout');
@@ -102,7 +93,7 @@ test('logout goes through the provider end_session page and back, signed out', {
 test('a display name with markup is rendered as text', { timeout: 30_000 }, async (t) => {
   const { page } = await freshPage(t);
   const name = '<img src=x onerror="window.__xss=(window.__xss||0)+1">';
-  await loginThroughProvider(page, stack, name);
+  await loginThroughProvider(page, env.stack, name);
   await waitForRecordedEvent(page, 'login');
 
   const rendered = await page.evaluate(() => {

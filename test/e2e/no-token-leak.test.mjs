@@ -1,23 +1,14 @@
 // After a real login, no token is found in the URL, the history, cookies, Web Storage or the
 // console (SPEC §8.5, issue 3 item 6). The real token values are read from the token endpoint's
 // response, so the search is for exactly what the provider issued.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, startStack, signInAtProvider, readEvents, describePage, poll,
+  useBrowserAndStack, signInAtProvider, readEvents, describePage, poll,
   waitForRecordedEvent, waitForStatus, LOGIN_BUTTON,
 } from './harness.mjs';
 
-let browser;
-let stack;
-
-before(async () => {
-  [browser, stack] = await Promise.all([launchBrowser(), startStack()]);
-});
-
-after(async () => {
-  await Promise.all([browser?.close(), stack?.close()]);
-});
+const env = useBrowserAndStack();
 
 /**
  * What to look for: each token, and for a JWT also its payload and signature segments (a page
@@ -80,7 +71,7 @@ function pageSnapshot(page) {
 }
 
 test('after a login no token is in the URL, history, cookies, Web Storage or console', { timeout: 45_000 }, async (t) => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   // Listen as a page would: the token event bubbles out of the element (composed). The details
   // stay in this page's memory only.
@@ -103,7 +94,7 @@ test('after a login no token is in the URL, history, cookies, Web Storage or con
   // Pass the token endpoint's answers through, keeping their bodies: reading a body from the
   // 'response' event races with the browser discarding it.
   const tokenResponses = [];
-  await page.route(stack.tokenEndpoint, async (route) => {
+  await page.route(env.stack.tokenEndpoint, async (route) => {
     if (route.request().method() !== 'POST') return route.continue();
     const response = await route.fetch();
     tokenResponses.push(response.json());
@@ -114,7 +105,7 @@ test('after a login no token is in the URL, history, cookies, Web Storage or con
   const requestUrls = [];
   context.on('request', (request) => requestUrls.push(request.url()));
 
-  await page.goto(stack.pageUrl());
+  await page.goto(env.stack.pageUrl());
   await waitForStatus(page, 'signed-out');
   await page.evaluate(() => console.log('console probe: the test sees this page\'s console'));
   await page.click(LOGIN_BUTTON);
@@ -174,8 +165,8 @@ test('after a login no token is in the URL, history, cookies, Web Storage or con
   assertAbsent(snapshot.sessionStorage, list, 'sessionStorage (keys and values)');
   assertAbsent(Object.keys(snapshot.sessionStorage), list, 'sessionStorage keys');
 
-  const appCookies = await context.cookies(stack.appOrigin);
-  assertAbsent(appCookies, list, `the context's cookies for ${stack.appOrigin}`);
+  const appCookies = await context.cookies(env.stack.appOrigin);
+  assertAbsent(appCookies, list, `the context's cookies for ${env.stack.appOrigin}`);
   assertAbsent(await context.cookies(), list, 'any cookie of the browser context');
 
   const history = await historyEntries(context, page);

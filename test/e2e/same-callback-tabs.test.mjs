@@ -1,36 +1,27 @@
 // Issue 3, item 1: the same callback URL opened in two tabs at once makes one token request;
 // the tab that waited takes the other's result and ends signed in, with no error.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, startStack, signInAtProvider, recordTokenRequests, readEvents, waitForStatus,
+  useBrowserAndStack, signInAtProvider, recordTokenRequests, readEvents, waitForStatus,
   poll, LOGIN_BUTTON,
 } from './harness.mjs';
 
-let browser;
-let stack;
-
-before(async () => {
-  [browser, stack] = await Promise.all([launchBrowser(), startStack()]);
-});
-
-after(async () => {
-  await Promise.all([browser?.close(), stack?.close()]);
-});
+const env = useBrowserAndStack();
 
 test('one callback URL opened in two tabs at once: one code exchange, both signed in, no error', { timeout: 45_000 }, async (t) => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   const first = await context.newPage();
-  const tokenRequests = recordTokenRequests(context, stack.tokenEndpoint);
+  const tokenRequests = recordTokenRequests(context, env.stack.tokenEndpoint);
 
-  await first.goto(stack.pageUrl());
+  await first.goto(env.stack.pageUrl());
   await waitForStatus(first, 'signed-out');
   // Hold the token endpoint's answer, so that the second tab arrives while the first one is
   // still exchanging the code.
   let release;
   const held = new Promise((resolve) => (release = resolve));
-  await context.route(stack.tokenEndpoint, async (route) => {
+  await context.route(env.stack.tokenEndpoint, async (route) => {
     if (route.request().method() === 'POST') await held;
     await route.continue();
   });

@@ -1,29 +1,20 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, startStack, signInAtProvider, recordTokenRequests, readEvents,
+  useBrowserAndStack, signInAtProvider, recordTokenRequests, readEvents,
   waitForRecordedEvent, waitForStatus, LOGIN_BUTTON, USER_NAME,
 } from './harness.mjs';
 
-let browser;
-let stack;
-
-before(async () => {
-  [browser, stack] = await Promise.all([launchBrowser(), startStack()]);
-});
-
-after(async () => {
-  await Promise.all([browser?.close(), stack?.close()]);
-});
+const env = useBrowserAndStack();
 
 test('two tabs logging in at the same time both succeed', { timeout: 45_000 }, async (t) => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
-  const tokenRequests = recordTokenRequests(context, stack.tokenEndpoint);
+  const tokenRequests = recordTokenRequests(context, env.stack.tokenEndpoint);
   const tabs = await Promise.all([context.newPage(), context.newPage()]);
 
   await Promise.all(tabs.map(async (page) => {
-    await page.goto(stack.pageUrl());
+    await page.goto(env.stack.pageUrl());
     await waitForStatus(page, 'signed-out');
   }));
   // Both tabs start a login before either has finished at the provider.
