@@ -64,7 +64,7 @@ export interface ResolvedConfig {
 }
 
 /** The scopes asked for when the `scope` attribute is absent. */
-export const DEFAULT_SCOPE = 'openid profile email';
+const DEFAULT_SCOPE = 'openid profile email';
 
 /** True for the hosts where plain `http:` is accepted: `localhost`, `127.0.0.1`, `[::1]`. */
 export function isLoopbackHost(hostname: string): boolean {

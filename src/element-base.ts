@@ -13,7 +13,7 @@
 const HTMLElementOrStandIn: typeof HTMLElement = globalThis.HTMLElement ?? (class {} as typeof HTMLElement);
 
 /** `clientId` → `client-id`. */
-export function attributeName(property: string): string {
+function attributeName(property: string): string {
   return property.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 

@@ -30,7 +30,7 @@ export interface SessionStore {
 }
 
 /** True when `value` has the shape of a {@link StoredSession}. */
-export function isStoredSession(value: unknown): value is StoredSession {
+function isStoredSession(value: unknown): value is StoredSession {
   const s = value as Partial<StoredSession> | null | undefined;
   return s?.version === 1 && typeof s.tokens?.accessToken === 'string' && typeof s.metadata?.issuer === 'string';
 }
