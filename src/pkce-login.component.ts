@@ -30,11 +30,13 @@ import {
   revokeToken,
   toPkceLoginError,
   validateCallback,
+  withUserinfo,
   type AuthorizationParams,
   type ServerMetadata,
+  type TokenSet,
 } from './protocol.js';
 import { SessionKeeper, sessionKey, type Session, type SessionHost } from './session-keeper.js';
-import { withLock } from './session-sync.js';
+import { holdLock, withLock } from './session-sync.js';
 import { renewalTime } from './renewal-schedule.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
 import { indexedDbTransactionStore, type TransactionStore } from './transaction-store.js';
@@ -216,6 +218,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
   private __config: ResolvedConfig | undefined;
   private __metadataRequest: Promise<ServerMetadata> | undefined;
   private __started = false;
+  private __lastToken: string | undefined;
   private readonly __transactions: TransactionStore = fallbackTransactionStore([
     indexedDbTransactionStore,
     // Memory would not survive the redirect: without either store a login is storage_unavailable.
@@ -402,9 +405,11 @@ export class PkceLogin extends ElementBase implements SessionHost {
     try {
       const states = callback.params.getAll('state');
       const state = states.length === 1 ? states[0]! : '';
-      // One tab at a time completes a callback. A tab that had to wait (the same callback URL
-      // opened twice) takes the session the first one stored, and makes no token request.
-      const { result, waited } = await withLock(`callback ${state}`, async () => {
+      // The transaction is taken out once (an IndexedDB transaction), so one tab completes a
+      // callback. It holds a lock meanwhile: a tab that finds the transaction gone (the same
+      // callback URL opened twice) waits for that lock, then takes the stored session.
+      const lock = `callback ${state}`;
+      const { result, queued } = await holdLock(lock, async () => {
         // The store never rejects: an unreadable store is a missing transaction.
         const record = state ? await this.__transactions.consume(state, config) : undefined;
         // null: the login of another element on this page (another client), which reads the
@@ -415,11 +420,19 @@ export class PkceLogin extends ElementBase implements SessionHost {
         const dpop = dpopHandle(config, record.dpopKey);
         const tokens = await exchangeCode(config, record, params, dpop);
         const session: Session = { tokens, metadata: record.metadata, dpopKey: dpop && record.dpopKey };
+        // The tokens are usable at once (getAccessToken, fetch): `token` goes out before the
+        // profile is completed and the session stored; `login` follows when both are done.
+        await this.__keeper!.begin(session, false);
+        this.__emitToken(tokens);
+        session.tokens = await withUserinfo(config, record.metadata, tokens, dpop);
         await this.__keeper!.begin(session, true);
         return { session, returnTo: record.returnTo && sameOriginUrl(record.returnTo, page)?.href };
       });
       if (result === null) return undefined;
-      const login = result ?? (waited && (await this.__keeper!.restore()) && { session: this.__session!, returnTo: undefined });
+      const login =
+        result ??
+        ((queued || (await withLock(lock, async () => undefined)).waited) &&
+          (await this.__keeper!.restore()) && { session: this.__session!, returnTo: undefined });
       if (!login) {
         throw new PkceLoginError(
           'state_mismatch',
@@ -440,13 +453,20 @@ export class PkceLogin extends ElementBase implements SessionHost {
     const { tokens } = this.__session!;
     const wasSignedIn = this.__status === 'signed-in';
     this.__setStatus('signed-in');
-    // Never the refresh token.
-    const { accessToken, tokenType, expiresAt, scope, idToken } = tokens;
-    this.dispatchEvent(createPkceLoginEvent('token', { accessToken, tokenType, expiresAt, scope, ...(idToken && { idToken }) }));
+    this.__emitToken(tokens);
     if (wasSignedIn) return;
     this.dispatchEvent(
       createPkceLoginEvent('login', { user: tokens.claims as UserClaims, restored, ...(returnTo ? { returnTo } : {}) }),
     );
+  }
+
+  /** Emits `token`, once per access token: a completed login announces its tokens early. */
+  private __emitToken(tokens: TokenSet): void {
+    // Never the refresh token.
+    const { accessToken, tokenType, expiresAt, scope, idToken } = tokens;
+    if (accessToken === this.__lastToken) return;
+    this.__lastToken = accessToken;
+    this.dispatchEvent(createPkceLoginEvent('token', { accessToken, tokenType, expiresAt, scope, ...(idToken && { idToken }) }));
   }
 
   private __signOut(reason: LogoutReason, wasSignedIn: boolean): void {

@@ -61,16 +61,19 @@ export const MAX_RESPONSE_BYTES = 1 << 20;
 async function boundedFetch(url: string, init: RequestInit): Promise<Response> {
   const response = await fetch(url, init);
   const reader = response.body?.getReader();
-  const chunks: BlobPart[] = [];
-  for (let size = 0, chunk; reader && !(chunk = await reader.read()).done; ) {
-    size += chunk.value.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
+  let body = new Uint8Array(0);
+  for (let chunk; reader && !(chunk = await reader.read()).done; ) {
+    if (body.length + chunk.value.length > MAX_RESPONSE_BYTES) {
       void reader.cancel();
       throw new PkceLoginError('invalid_response', `response from ${url} is larger than ${MAX_RESPONSE_BYTES} bytes`);
     }
-    chunks.push(chunk.value as Uint8Array<ArrayBuffer>);
+    // Usually a single chunk: a Blob of the chunks would cost more than the copy.
+    const joined = new Uint8Array(body.length + chunk.value.length);
+    joined.set(body);
+    joined.set(chunk.value, body.length);
+    body = joined;
   }
-  return new Response(chunks.length ? new Blob(chunks) : null, response);
+  return new Response(body.length ? body : null, response);
 }
 
 /** Options shared by every request: timeout, size limit, and `http:` for loopback development servers. */
@@ -247,9 +250,9 @@ function tokenSet(config: ResolvedConfig, result: oauth.TokenEndpointResponse, c
 }
 
 /**
- * Exchanges the code (RFC 6749 §4.1.3, with the PKCE verifier), validates the ID token (OIDC Core
- * §3.1.3.7: `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, signing algorithm; never `alg: none`),
- * and completes the claims from the userinfo endpoint when there is one.
+ * Exchanges the code (RFC 6749 §4.1.3, with the PKCE verifier) and validates the ID token (OIDC
+ * Core §3.1.3.7: `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, signing algorithm; never `alg: none`).
+ * The claims are the ID token's: {@link withUserinfo} completes them.
  *
  * @param dpop binds the tokens to a DPoP key (RFC 9449) when given
  * @throws {PkceLoginError} provider codes (`invalid_grant` …), `network_error`,
@@ -280,11 +283,33 @@ export async function exchangeCode(
     // this device beyond the tolerance means the device clock is wrong.
     const skew = (idClaims?.iat ?? 0) - Date.now() / 1000;
     if (skew > config.clockTolerance) throw clockSkew(skew, config.clockTolerance);
-    const claims: Record<string, unknown> = { ...idClaims };
-    if (as.userinfo_endpoint) Object.assign(claims, await userinfo(config, as, result.access_token, idClaims?.sub, dpop));
-    return tokenSet(config, result, claims);
+    return tokenSet(config, result, { ...idClaims });
   } catch (cause) {
     throw toPkceLoginError(cause);
+  }
+}
+
+/**
+ * Completes the claims of fresh tokens from the userinfo endpoint, when there is one (OIDC Core
+ * §5.3). Never fails: an unreachable endpoint, an error, or a response about another subject
+ * than the ID token's (§5.3.2: its values must not be used) leaves the ID token claims as they are.
+ */
+export async function withUserinfo(config: ResolvedConfig, as: ServerMetadata, tokens: TokenSet, dpop?: DPoPHandle): Promise<TokenSet> {
+  if (!as.userinfo_endpoint) return tokens;
+  const c = client(config);
+  const sub = tokens.claims['sub'];
+  try {
+    const claims = await withNonceRetry(async () =>
+      oauth.processUserInfoResponse(
+        as,
+        c,
+        typeof sub === 'string' ? sub : oauth.skipSubjectCheck,
+        await oauth.userInfoRequest(as, c, tokens.accessToken, { ...transport(config), DPoP: dpop }),
+      ),
+    );
+    return { ...tokens, claims: { ...tokens.claims, ...claims } };
+  } catch {
+    return tokens;
   }
 }
 
@@ -323,22 +348,6 @@ export async function revokeToken(config: ResolvedConfig, metadata: ServerMetada
   if (!metadata.revocation_endpoint) return;
   // Best effort: the answer changes nothing here.
   await oauth.revocationRequest(metadata, client(config), oauth.None(), token, transport(config)).catch(() => undefined);
-}
-
-/**
- * Userinfo completes the profile: failing to reach it is not worth failing the login over, but a
- * response about another subject is.
- */
-async function userinfo(config: ResolvedConfig, as: ServerMetadata, accessToken: string, sub: string | undefined, dpop?: DPoPHandle) {
-  const c = client(config);
-  try {
-    return await withNonceRetry(async () =>
-      oauth.processUserInfoResponse(as, c, sub ?? oauth.skipSubjectCheck, await oauth.userInfoRequest(as, c, accessToken, { ...transport(config), DPoP: dpop })),
-    );
-  } catch (error) {
-    if (error instanceof oauth.OperationProcessingError && error.code === oauth.JSON_ATTRIBUTE_COMPARISON) throw error;
-    return {};
-  }
 }
 
 /**

@@ -45,3 +45,26 @@ export async function withLock<T>(name: string, task: () => Promise<T>): Promise
     : { result: await task(), waited: false };
   return free ?? { result: (await locks.request(name, task)) as T, waited: true };
 }
+
+/**
+ * Holds the origin-wide lock `name` while `task` runs, without waiting for it to be granted:
+ * `task` starts at once. For work made exclusive by other means (a record taken out of IndexedDB
+ * once), so that another tab can wait for it to end with {@link withLock}. Resolves once this
+ * hold is released.
+ *
+ * @returns the task's result, and whether the lock was still held by another tab when the task
+ *   ended (this hold was then granted, and resolves, only after that other holder let go)
+ */
+export async function holdLock<T>(name: string, task: () => Promise<T>): Promise<{ result: T; queued: boolean }> {
+  let release!: () => void;
+  let granted = !navigator.locks;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  // Requested before the task starts: a tab that finds the work taken queues behind this hold.
+  const done = navigator.locks?.request(`pkce-login:${name}`, () => ((granted = true), held)).catch(() => undefined);
+  try {
+    return { result: await task(), queued: !granted };
+  } finally {
+    release();
+    await done;
+  }
+}

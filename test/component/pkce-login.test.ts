@@ -288,6 +288,31 @@ describe('<pkce-login>', () => {
       expect(el.status).to.equal('signed-in');
     });
 
+    it('should emit token as soon as the code is exchanged, usable at once, and login once userinfo has answered', async () => {
+      const userinfo = deferred<Response>();
+      const record = await seedTransaction();
+      setAddress(withResponse(pageWith(), { code: 'c', state: record.state, iss: ISSUER }));
+      const provider = installFakeProvider({
+        [TOKEN_ENDPOINT]: () => json(tokenBody(record.nonce)),
+        [USERINFO_ENDPOINT]: () => userinfo.promise,
+      });
+      let tokenInHandler: Promise<string> | undefined;
+      const { el, events } = await mount(DEFAULT_ATTRIBUTES, (element) =>
+        element.addEventListener('token', () => (tokenInHandler ??= element.getAccessToken()), { signal: listening.signal }),
+      );
+
+      await untilEvent(events, 'token');
+      await waitUntil(() => provider.to(USERINFO_ENDPOINT).length === 1, 'no userinfo request');
+      expect(events.map((e) => e.type)).to.deep.equal(['token']);
+      expect(await tokenInHandler).to.equal(ACCESS_TOKEN);
+
+      userinfo.resolve(json(userinfoBody({ name: 'Ada King' })));
+      await untilEvent(events, 'login');
+      expect(events.map((e) => e.type), 'token once, then login').to.deep.equal(['token', 'login']);
+      expect(ofType(events, 'login')[0]!.detail.user).to.include({ name: 'Ada King', email: 'ada@example.com' });
+      expect(el.status).to.equal('signed-in');
+    });
+
     it('should reflect every status change in the status attribute', async () => {
       const oldValues: (string | null)[] = [];
       const observer = new MutationObserver((records) => oldValues.push(...records.map((r) => r.oldValue)));
