@@ -442,6 +442,8 @@ export class PkceLogin extends ElementBase implements SessionHost {
       if (login.returnTo) history.replaceState(history.state, '', login.returnTo);
       return login;
     } catch (error) {
+      // Usable at once for a handler of the error; a stored session may still sign it in.
+      this.__setStatus('signed-out');
       this.__emitError(toPkceLoginError(error));
       return undefined;
     }

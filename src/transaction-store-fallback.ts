@@ -49,14 +49,20 @@ export function withTimeout<T>(operation: () => Promise<T>): Promise<T> {
 
 /**
  * Tries each store in order: `put` writes to the first that works; `consume` takes the record
- * from the first store that has it. Stores are created lazily, so one that throws on creation
- * (no `indexedDB` at all) is simply skipped.
+ * from the first store that has it. The first store is created at once, the others when needed;
+ * one that throws on creation (no `indexedDB` at all) is simply skipped.
  *
  * @throws from `put` only when no store at all could hold the record
  */
 export function fallbackTransactionStore(factories: (() => TransactionStore)[]): TransactionStore {
   const stores: (TransactionStore | undefined)[] = [];
   const store = (i: number) => (stores[i] ??= factories[i]!());
+  try {
+    // The first store now, so that it opens early (a callback page reads it at once).
+    store(0);
+  } catch {
+    // unusable: skipped at each use
+  }
   return {
     async put(record) {
       let failure: unknown;

@@ -4,7 +4,8 @@
  *
  * Records are keyed by `state` rather than kept in one slot, so parallel logins in several tabs
  * never overwrite each other. A record is consumed in a single read-write IndexedDB transaction
- * (read, check, delete), so two callers racing for the same `state` get it at most once.
+ * (read, check, delete), so two callers racing for the same `state` get it at most once: IndexedDB
+ * serialises read-write transactions on one store, so the second reads after the first commits.
  *
  * No DOM; no network.
  *
@@ -66,6 +67,9 @@ export function isTransactionRecord(value: unknown): value is TransactionRecord 
  * @param store an idb-keyval store; tests pass their own database
  */
 export function indexedDbTransactionStore(store: UseStore = createStore('pkce-login', 'transactions')): TransactionStore {
+  // Opened now rather than at the first use: on a callback page the open is on the way to the
+  // token request. Where IndexedDB is missing this throws, and the fallback skips this store.
+  void store('readonly', async () => undefined).catch(() => undefined);
   return {
     async put(record) {
       await store('readwrite', (s) => {
@@ -91,8 +95,9 @@ export function indexedDbTransactionStore(store: UseStore = createStore('pkce-lo
         if (record && (record.issuer !== owner.issuer || record.clientId !== owner.clientId)) {
           return null;
         }
+        // No wait for the commit: IndexedDB runs read-write transactions on a store one after
+        // the other, so a racing consumer reads the record only after this delete is committed.
         s.delete(state);
-        await promisifyRequest(s.transaction);
         return record && record.expiresAt > now ? record : undefined;
       });
     },
