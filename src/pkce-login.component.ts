@@ -36,6 +36,7 @@ import {
 import { SessionKeeper, sessionKey, type Session, type SessionHost } from './session-keeper.js';
 import { withLock } from './session-sync.js';
 import { renewalTime } from './renewal-schedule.js';
+import { awaitPopup, openPopup, POPUP_STATE_PREFIX, relayPopupResponse } from './popup-login.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
 import { indexedDbTransactionStore, type TransactionStore } from './transaction-store.js';
 import { fallbackTransactionStore, webStorageTransactionStore } from './transaction-store-fallback.js';
@@ -216,6 +217,8 @@ export class PkceLogin extends ElementBase implements SessionHost {
   private __config: ResolvedConfig | undefined;
   private __metadataRequest: Promise<ServerMetadata> | undefined;
   private __started = false;
+  /** Stops waiting for the response of the last popup login. */
+  private __stopPopup: (() => void) | undefined;
   private readonly __transactions: TransactionStore = fallbackTransactionStore([
     indexedDbTransactionStore,
     // Memory would not survive the redirect: without either store a login is storage_unavailable.
@@ -266,7 +269,9 @@ export class PkceLogin extends ElementBase implements SessionHost {
   }
 
   /**
-   * Starts a login: stores a transaction, then navigates to the provider.
+   * Starts a login: stores a transaction, then navigates to the provider. With `mode="popup"`
+   * the login happens in a popup and this page stays where it is (`returnTo` is not applied);
+   * a blocked popup falls back to the redirect.
    * Failures are reported as one `error` event; the promise never rejects.
    */
   async login(options: LoginOptions = {}): Promise<void> {
@@ -281,6 +286,10 @@ export class PkceLogin extends ElementBase implements SessionHost {
       this.__emitError(new PkceLoginError('invalid_config', `"returnTo" must be on this origin: ${options.returnTo}`));
       return;
     }
+    // Before any await: the popup needs the user activation of the click.
+    const popup = config.mode === 'popup' ? openPopup() : null;
+    // A new login stops waiting for an older popup's response.
+    this.__stopPopup?.();
     const previous = this.__status;
     this.__setStatus('signing-in');
     try {
@@ -289,7 +298,8 @@ export class PkceLogin extends ElementBase implements SessionHost {
         metadata,
         authorizationParams: { ...this.authorizationParams, ...options.authorizationParams },
         uiLocales: this.__uiLocale(),
-        returnTo: returnTo?.href,
+        returnTo: popup ? undefined : returnTo?.href,
+        statePrefix: popup ? POPUP_STATE_PREFIX : undefined,
         // RFC 9449: a new key for each login, when the provider supports DPoP.
         dpopKey: metadata.dpop_signing_alg_values_supported?.includes('ES256') ? await createDpopKey() : undefined,
       });
@@ -298,8 +308,19 @@ export class PkceLogin extends ElementBase implements SessionHost {
       } catch (cause) {
         throw new PkceLoginError('storage_unavailable', 'IndexedDB unavailable', undefined, cause);
       }
-      this.navigate(url);
+      if (!popup) return this.navigate(url);
+      this.__stopPopup = awaitPopup(
+        popup,
+        record.state,
+        url,
+        (params) => void this.__completePopupLogin(config, params),
+        () => {
+          this.__settle();
+          this.__emitError(new PkceLoginError('popup_closed', 'the login popup was closed'));
+        },
+      );
     } catch (error) {
+      popup?.close();
       this.__setStatus(previous === 'signed-in' ? 'signed-in' : 'signed-out');
       this.__emitError(toPkceLoginError(error));
     }
@@ -372,11 +393,13 @@ export class PkceLogin extends ElementBase implements SessionHost {
       this.__emitError(this.__configError!);
       return;
     }
-    const callback = readCallback(new URL(location.href), config.redirectUri);
+    let callback = readCallback(new URL(location.href), config.redirectUri);
+    // In a login popup: the page that opened it completes the login.
+    if (callback && relayPopupResponse(callback.params)) callback = undefined;
     // One exchange per callback, shared by every element of this page for the same client
     // (two widgets, or a framework mounting the element twice).
     const key = sessionKey(config);
-    if (callback) pageLogins.set(key, this.__completeLogin(config, callback));
+    if (callback) pageLogins.set(key, this.__completeLogin(config, callback.params, callback.location));
     const login = await pageLogins.get(key);
     if (login) {
       // The element that completed the login has stored and announced the session already.
@@ -392,15 +415,28 @@ export class PkceLogin extends ElementBase implements SessionHost {
     this.__prefetchMetadata(config);
   }
 
+  /** Completes a popup login with the response its popup relayed; this page's address stays as it is. */
+  private async __completePopupLogin(config: ResolvedConfig, params: URLSearchParams): Promise<void> {
+    if (await this.__completeLogin(config, params)) this.__signIn(false);
+    else this.__settle();
+  }
+
   /**
-   * Handles the provider's redirect back to this page (SPEC §1.3). Reports a failure as an
-   * `error` event and resolves to `undefined`.
+   * Handles the provider's redirect back to this page (SPEC §1.3), or (without `where`) the
+   * response a login popup relayed. Reports a failure as an `error` event and resolves to
+   * `undefined`.
+   *
+   * @param where where the response is in this page's address, to remove it from there
    */
-  private async __completeLogin(config: ResolvedConfig, callback: CallbackResponse): Promise<PageLogin | undefined> {
+  private async __completeLogin(
+    config: ResolvedConfig,
+    params: URLSearchParams,
+    where?: CallbackResponse['location'],
+  ): Promise<PageLogin | undefined> {
     this.__setStatus('signing-in');
     const page = new URL(location.href);
     try {
-      const states = callback.params.getAll('state');
+      const states = params.getAll('state');
       const state = states.length === 1 ? states[0]! : '';
       // One tab at a time completes a callback. A tab that had to wait (the same callback URL
       // opened twice) takes the session the first one stored, and makes no token request.
@@ -409,11 +445,10 @@ export class PkceLogin extends ElementBase implements SessionHost {
         const record = state ? await this.__transactions.consume(state, config) : undefined;
         // null: the login of another element on this page (another client), which reads the
         // response after this one; until then it stays in the address bar.
-        if (record !== null) history.replaceState(history.state, '', withoutCallbackParams(page, callback.location));
+        if (record !== null && where) history.replaceState(history.state, '', withoutCallbackParams(page, where));
         if (!record) return record;
-        const params = validateCallback(record, callback.params);
         const dpop = dpopHandle(config, record.dpopKey);
-        const tokens = await exchangeCode(config, record, params, dpop);
+        const tokens = await exchangeCode(config, record, validateCallback(record, params), dpop);
         const session: Session = { tokens, metadata: record.metadata, dpopKey: dpop && record.dpopKey };
         await this.__keeper!.begin(session, true);
         return { session, returnTo: record.returnTo && sameOriginUrl(record.returnTo, page)?.href };
@@ -524,10 +559,13 @@ export class PkceLogin extends ElementBase implements SessionHost {
 
   /** A page restored from the back-forward cache after leaving for the provider is usable again. */
   private readonly __handlePageShow = (event: PageTransitionEvent): void => {
-    if (event.persisted && this.__status === 'signing-in') {
-      this.__setStatus(this.__session ? 'signed-in' : 'signed-out');
-    }
+    if (event.persisted && this.__status === 'signing-in') this.__settle();
   };
+
+  /** Signed in with a session, else signed out. */
+  private __settle(): void {
+    this.__setStatus(this.__session ? 'signed-in' : 'signed-out');
+  }
 
 
   private __message(key: keyof PkceLoginMessages): string {
