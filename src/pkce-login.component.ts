@@ -118,7 +118,7 @@ const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
  * @attr {string} end-session-endpoint - Explicit end-session endpoint, for servers without discovery.
  * @attr {'persistent' | 'memory'} session - `persistent`: the session survives reloads; `memory`: gone on reload. Default: `persistent`.
  * @attr {'on' | 'off'} refresh - `on`: ask for `offline_access` and renew with refresh tokens. Default: `on`.
- * @attr {'redirect' | 'popup'} mode - How the login happens. Default: `redirect`.
+ * @attr {'redirect' | 'popup'} mode - How the login happens: `redirect`, or `popup` (a popup window; the page never navigates). Default: `redirect`.
  * @attr {boolean} par - Use pushed authorization requests even when not required.
  * @attr {number} clock-tolerance - Seconds of clock skew accepted in token validation. Default: 60.
  * @attr {number} timeout - Milliseconds before a provider request is abandoned. Default: 10000.
@@ -190,7 +190,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
   /** `on`: ask for `offline_access` and renew with refresh tokens; `off`: never. Default: `on`. */
   declare refresh?: string;
 
-  /** `redirect` or `popup`. Default: `redirect`. */
+  /** `redirect`, or `popup`: sign in inside a popup window, without leaving the page. Default: `redirect`. */
   declare mode?: string;
 
   /** Use pushed authorization requests even when the provider does not require them. */
@@ -290,7 +290,6 @@ export class PkceLogin extends ElementBase implements SessionHost {
     const popup = config.mode === 'popup' ? openPopup() : null;
     // A new login stops waiting for an older popup's response.
     this.__stopPopup?.();
-    const previous = this.__status;
     this.__setStatus('signing-in');
     try {
       const metadata = await this.__metadataFor(config);
@@ -313,15 +312,16 @@ export class PkceLogin extends ElementBase implements SessionHost {
         popup,
         record.state,
         url,
-        (params) => void this.__completePopupLogin(config, params),
+        // The opener's address stays as it is.
+        async (params) => ((await this.__completeLogin(config, params)) ? this.__signIn(false) : this.__settle()),
         () => {
           this.__settle();
-          this.__emitError(new PkceLoginError('popup_closed', 'the login popup was closed'));
+          this.__emitError(new PkceLoginError('popup_closed', 'popup closed'));
         },
       );
     } catch (error) {
       popup?.close();
-      this.__setStatus(previous === 'signed-in' ? 'signed-in' : 'signed-out');
+      this.__settle();
       this.__emitError(toPkceLoginError(error));
     }
   }
@@ -413,12 +413,6 @@ export class PkceLogin extends ElementBase implements SessionHost {
     }
     this.__setStatus('signed-out');
     this.__prefetchMetadata(config);
-  }
-
-  /** Completes a popup login with the response its popup relayed; this page's address stays as it is. */
-  private async __completePopupLogin(config: ResolvedConfig, params: URLSearchParams): Promise<void> {
-    if (await this.__completeLogin(config, params)) this.__signIn(false);
-    else this.__settle();
   }
 
   /**
