@@ -74,6 +74,7 @@ export function awaitPopup(
     stop();
     onResponse(params);
   };
-  popup.location.assign(url);
+  // A popup closed meanwhile has no location in some browsers: the poll reports it.
+  popup.location?.assign(url);
   return stop;
 }

@@ -15,10 +15,17 @@ const env = useBrowserAndStack({
   providerHeaders: () => (severOpener ? { 'Cross-Origin-Opener-Policy': 'same-origin' } : undefined),
 });
 
-/** A fresh browser context with the signed-out element in popup mode. */
+/**
+ * A fresh browser context with the signed-out element in popup mode; `window.__popup` is the
+ * opener's handle on the last window it opened.
+ */
 async function openerPage(t) {
   const context = await env.browser.newContext();
   t.after(() => context.close());
+  await context.addInitScript(() => {
+    const open = window.open;
+    window.open = (...args) => (window.__popup = open.apply(window, args));
+  });
   const page = await context.newPage();
   await page.goto(env.stack.pageUrl({ mode: 'popup' }));
   await waitForStatus(page, 'signed-out');
@@ -117,6 +124,12 @@ test('a popup severed by the provider\'s Cross-Origin-Opener-Policy still signs 
   const tokenRequests = recordTokenRequests(context, env.stack.tokenEndpoint);
 
   const popup = await clickForPopup(page);
+  await popup.waitForURL((url) => url.pathname.startsWith('/interaction/'));
+  // Severed: the opener's handle on the popup reports it closed (Chromium), so the element
+  // reports popup_closed while the user is still at the provider.
+  assert.equal(await page.evaluate(() => window.__popup.closed), true, 'the popup is severed from the opener');
+  await waitForRecordedEvent(page, 'error');
+  await waitForStatus(page, 'signed-out');
   await signInAtProvider(popup, 'carol');
 
   await waitForStatus(page, 'signed-in');
@@ -128,7 +141,7 @@ test('a popup severed by the provider\'s Cross-Origin-Opener-Policy still signs 
     ['token', 'login'],
     summary,
   );
-  // Chromium reports the severed popup as closed: popup_closed comes first, then the login.
+  // popup_closed came first, then the login.
   assert.deepEqual(
     events.filter((e) => e.type === 'error').map((e) => e.detail.code),
     ['popup_closed'],
