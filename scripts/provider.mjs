@@ -27,6 +27,8 @@ const DAY = 24 * 60 * 60;
  *   client; defaults to `redirectUris`
  * @param {number} [options.accessTokenTtl=3600] access token lifetime in seconds
  * @param {object} [options.configOverrides] deep-merged into the oidc-provider configuration
+ * @param {() => Record<string, string> | undefined} [options.headers] extra headers for every
+ *   response, read at each request (e.g. a `Cross-Origin-Opener-Policy`)
  * @returns {Promise<{ issuer: string, port: number, provider: import('oidc-provider').default,
  *   close: () => Promise<void> }>}
  */
@@ -38,6 +40,7 @@ export async function startProvider(options = {}) {
     postLogoutRedirectUris = redirectUris,
     accessTokenTtl = 3600,
     configOverrides = {},
+    headers,
   } = options;
 
   if (!LOOPBACK_HOSTS.has(host)) {
@@ -60,7 +63,11 @@ export async function startProvider(options = {}) {
 
   const configuration = mergeDeep(baseConfiguration({ clients, accessTokenTtl }), configOverrides);
   const provider = quietly(() => new Provider(issuer, configuration));
-  handler = provider.callback();
+  const callback = provider.callback();
+  handler = (req, res) => {
+    for (const [name, value] of Object.entries(headers?.() ?? {})) res.setHeader(name, value);
+    return callback(req, res);
+  };
 
   let closed;
   const close = () => {

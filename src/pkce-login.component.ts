@@ -38,6 +38,7 @@ import {
 import { SessionKeeper, sessionKey, type Session, type SessionHost } from './session-keeper.js';
 import { holdLock, withLock } from './session-sync.js';
 import { renewalTime } from './renewal-schedule.js';
+import { awaitPopup, openPopup, POPUP_STATE_PREFIX, relayPopupResponse } from './popup-login.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
 import { indexedDbTransactionStore, type TransactionStore } from './transaction-store.js';
 import { fallbackTransactionStore, webStorageTransactionStore } from './transaction-store-fallback.js';
@@ -119,7 +120,7 @@ const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
  * @attr {string} end-session-endpoint - Explicit end-session endpoint, for servers without discovery.
  * @attr {'persistent' | 'memory'} session - `persistent`: the session survives reloads; `memory`: gone on reload. Default: `persistent`.
  * @attr {'on' | 'off'} refresh - `on`: ask for `offline_access` and renew with refresh tokens. Default: `on`.
- * @attr {'redirect' | 'popup'} mode - How the login happens. Default: `redirect`.
+ * @attr {'redirect' | 'popup'} mode - How the login happens: `redirect`, or `popup` (a popup window; the page never navigates). Default: `redirect`.
  * @attr {boolean} par - Use pushed authorization requests even when not required.
  * @attr {number} clock-tolerance - Seconds of clock skew accepted in token validation. Default: 60.
  * @attr {number} timeout - Milliseconds before a provider request is abandoned. Default: 10000.
@@ -191,7 +192,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
   /** `on`: ask for `offline_access` and renew with refresh tokens; `off`: never. Default: `on`. */
   declare refresh?: string;
 
-  /** `redirect` or `popup`. Default: `redirect`. */
+  /** `redirect`, or `popup`: sign in inside a popup window, without leaving the page. Default: `redirect`. */
   declare mode?: string;
 
   /** Use pushed authorization requests even when the provider does not require them. */
@@ -219,6 +220,8 @@ export class PkceLogin extends ElementBase implements SessionHost {
   private __metadataRequest: Promise<ServerMetadata> | undefined;
   private __started = false;
   private __lastToken: string | undefined;
+  /** Stops waiting for the response of the last popup login. */
+  private __stopPopup: (() => void) | undefined;
   private readonly __transactions: TransactionStore = fallbackTransactionStore([
     indexedDbTransactionStore,
     // Memory would not survive the redirect: without either store a login is storage_unavailable.
@@ -269,7 +272,9 @@ export class PkceLogin extends ElementBase implements SessionHost {
   }
 
   /**
-   * Starts a login: stores a transaction, then navigates to the provider.
+   * Starts a login: stores a transaction, then navigates to the provider. With `mode="popup"`
+   * the login happens in a popup and this page stays where it is (`returnTo` is not applied);
+   * a blocked popup falls back to the redirect.
    * Failures are reported as one `error` event; the promise never rejects.
    */
   async login(options: LoginOptions = {}): Promise<void> {
@@ -284,7 +289,10 @@ export class PkceLogin extends ElementBase implements SessionHost {
       this.__emitError(new PkceLoginError('invalid_config', `"returnTo" must be on this origin: ${options.returnTo}`));
       return;
     }
-    const previous = this.__status;
+    // Before any await: the popup needs the user activation of the click.
+    const popup = config.mode === 'popup' ? openPopup() : null;
+    // A new login stops waiting for an older popup's response.
+    this.__stopPopup?.();
     this.__setStatus('signing-in');
     try {
       const metadata = await this.__metadataFor(config);
@@ -292,7 +300,8 @@ export class PkceLogin extends ElementBase implements SessionHost {
         metadata,
         authorizationParams: { ...this.authorizationParams, ...options.authorizationParams },
         uiLocales: this.__uiLocale(),
-        returnTo: returnTo?.href,
+        returnTo: popup ? undefined : returnTo?.href,
+        statePrefix: popup ? POPUP_STATE_PREFIX : undefined,
         // RFC 9449: a new key for each login, when the provider supports DPoP.
         dpopKey: metadata.dpop_signing_alg_values_supported?.includes('ES256') ? await createDpopKey() : undefined,
       });
@@ -301,9 +310,21 @@ export class PkceLogin extends ElementBase implements SessionHost {
       } catch (cause) {
         throw new PkceLoginError('storage_unavailable', 'IndexedDB unavailable', undefined, cause);
       }
-      this.navigate(url);
+      if (!popup) return this.navigate(url);
+      this.__stopPopup = awaitPopup(
+        popup,
+        record.state,
+        url,
+        // The opener's address stays as it is.
+        async (params) => ((await this.__completeLogin(config, params)) ? this.__signIn(false) : this.__settle()),
+        () => {
+          this.__settle();
+          this.__emitError(new PkceLoginError('popup_closed', 'popup closed'));
+        },
+      );
     } catch (error) {
-      this.__setStatus(previous === 'signed-in' ? 'signed-in' : 'signed-out');
+      popup?.close();
+      this.__settle();
       this.__emitError(toPkceLoginError(error));
     }
   }
@@ -375,11 +396,13 @@ export class PkceLogin extends ElementBase implements SessionHost {
       this.__emitError(this.__configError!);
       return;
     }
-    const callback = readCallback(new URL(location.href), config.redirectUri);
+    let callback = readCallback(new URL(location.href), config.redirectUri);
+    // In a login popup: the page that opened it completes the login.
+    if (callback && relayPopupResponse(callback.params)) callback = undefined;
     // One exchange per callback, shared by every element of this page for the same client
     // (two widgets, or a framework mounting the element twice).
     const key = sessionKey(config);
-    if (callback) pageLogins.set(key, this.__completeLogin(config, callback));
+    if (callback) pageLogins.set(key, this.__completeLogin(config, callback.params, callback.location));
     const login = await pageLogins.get(key);
     if (login) {
       // The element that completed the login has stored and announced the session already.
@@ -396,14 +419,21 @@ export class PkceLogin extends ElementBase implements SessionHost {
   }
 
   /**
-   * Handles the provider's redirect back to this page (SPEC §1.3). Reports a failure as an
-   * `error` event and resolves to `undefined`.
+   * Handles the provider's redirect back to this page (SPEC §1.3), or (without `where`) the
+   * response a login popup relayed. Reports a failure as an `error` event and resolves to
+   * `undefined`.
+   *
+   * @param where where the response is in this page's address, to remove it from there
    */
-  private async __completeLogin(config: ResolvedConfig, callback: CallbackResponse): Promise<PageLogin | undefined> {
+  private async __completeLogin(
+    config: ResolvedConfig,
+    params: URLSearchParams,
+    where?: CallbackResponse['location'],
+  ): Promise<PageLogin | undefined> {
     this.__setStatus('signing-in');
     const page = new URL(location.href);
     try {
-      const states = callback.params.getAll('state');
+      const states = params.getAll('state');
       const state = states.length === 1 ? states[0]! : '';
       // The transaction is taken out once (an IndexedDB transaction), so one tab completes a
       // callback. It holds a lock meanwhile: a tab that finds the transaction gone (the same
@@ -414,11 +444,10 @@ export class PkceLogin extends ElementBase implements SessionHost {
         const record = state ? await this.__transactions.consume(state, config) : undefined;
         // null: the login of another element on this page (another client), which reads the
         // response after this one; until then it stays in the address bar.
-        if (record !== null) history.replaceState(history.state, '', withoutCallbackParams(page, callback.location));
+        if (record !== null && where) history.replaceState(history.state, '', withoutCallbackParams(page, where));
         if (!record) return record;
-        const params = validateCallback(record, callback.params);
         const dpop = dpopHandle(config, record.dpopKey);
-        const tokens = await exchangeCode(config, record, params, dpop);
+        const tokens = await exchangeCode(config, record, validateCallback(record, params), dpop);
         const session: Session = { tokens, metadata: record.metadata, dpopKey: dpop && record.dpopKey };
         // The tokens are usable at once (getAccessToken, fetch): `token` goes out before the
         // profile is completed and the session stored; `login` follows when both are done.
@@ -546,10 +575,13 @@ export class PkceLogin extends ElementBase implements SessionHost {
 
   /** A page restored from the back-forward cache after leaving for the provider is usable again. */
   private readonly __handlePageShow = (event: PageTransitionEvent): void => {
-    if (event.persisted && this.__status === 'signing-in') {
-      this.__setStatus(this.__session ? 'signed-in' : 'signed-out');
-    }
+    if (event.persisted && this.__status === 'signing-in') this.__settle();
   };
+
+  /** Signed in with a session, else signed out. */
+  private __settle(): void {
+    this.__setStatus(this.__session ? 'signed-in' : 'signed-out');
+  }
 
 
   private __message(key: keyof PkceLoginMessages): string {

@@ -131,6 +131,8 @@ export interface AuthorizationRequestOptions {
   returnTo?: string | undefined;
   /** Binds the code to this DPoP key with `dpop_jkt` (RFC 9449 §10); kept in the record. */
   dpopKey?: CryptoKeyPair | undefined;
+  /** Put before the random `state` (popup logins are recognised by theirs). */
+  statePrefix?: string | undefined;
 }
 
 /** A new DPoP key pair: ES256, its private key not extractable. */
@@ -150,7 +152,7 @@ export async function createAuthorizationRequest(
 ): Promise<{ url: URL; record: TransactionRecord }> {
   const { metadata } = options;
   const codeVerifier = oauth.generateRandomCodeVerifier();
-  const state = oauth.generateRandomState();
+  const state = (options.statePrefix ?? '') + oauth.generateRandomState();
   const nonce = config.scope.split(' ').includes('openid') ? oauth.generateRandomNonce() : undefined;
 
   const url = new URL(metadata.authorization_endpoint!);

@@ -68,6 +68,8 @@ export function launchBrowser() {
  * @param {object} [options.configOverrides] merged into the provider configuration
  * @param {Parameters<typeof startStaticServer>[0]['headers']} [options.headers] extra static
  *   server response headers
+ * @param {() => Record<string, string> | undefined} [options.providerHeaders] extra provider
+ *   response headers, read at each request
  * @returns {Promise<Stack>}
  */
 export async function startStack(options = {}) {
@@ -86,6 +88,7 @@ export async function startStack(options = {}) {
       postLogoutRedirectUris: redirectUris,
       accessTokenTtl: options.accessTokenTtl,
       configOverrides: options.configOverrides,
+      headers: options.providerHeaders,
     });
     const metadata = await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json();
 
@@ -296,15 +299,22 @@ function watchCallback(page) {
   return { seen, stop: () => page.off('request', onRequest) };
 }
 
-/** Runs `action` and waits until the page's main frame has committed a new document. */
+/**
+ * Runs `action` and waits until the page's main frame has committed a new document. A page that
+ * closes itself meanwhile (a login popup handing its response over) is done too.
+ */
 async function navigateBy(page, action, timeout = DEFAULT_TIMEOUT) {
   const navigated = page.waitForEvent('framenavigated', {
     predicate: (frame) => frame === page.mainFrame(),
     timeout,
   });
-  await action();
-  await navigated;
-  await page.waitForLoadState('domcontentloaded', { timeout });
+  try {
+    await action();
+    await navigated;
+    await page.waitForLoadState('domcontentloaded', { timeout });
+  } catch (error) {
+    if (!page.isClosed()) throw error;
+  }
 }
 
 /** Waits for the provider's interaction page, or the return to the app (already signed in). */
