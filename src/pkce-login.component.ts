@@ -214,7 +214,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
   private __keeper: SessionKeeper | undefined;
   private __loginButton: HTMLButtonElement | undefined;
   private __profile: HTMLDivElement | undefined;
-  private __live: HTMLDivElement | undefined;
+  private __live: HTMLSpanElement | undefined;
 
   private __config: ResolvedConfig | undefined;
   private __metadataRequest: Promise<ServerMetadata> | undefined;
@@ -556,7 +556,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
    * are kept across renders, so that a focused button stays focused while the status changes.
    */
   protected override render(root: ShadowRoot): void {
-    const live = (this.__live ??= root.appendChild(h('div', { role: 'status' })));
+    const live = (this.__live ??= root.appendChild(h('span', { role: 'status' })));
     const user = this.__status === 'signed-in' ? this.user : null;
     let view: HTMLElement;
     if (user) {
@@ -609,9 +609,7 @@ function displayName(user: UserClaims): string {
 
 /** The first letters of the first and last words of a name, upper case: `Ada King Lovelace` → `AL`. */
 function initialsOf(name: string): string {
-  const letters = name.trim().split(/\s+/).map((word) => [...word][0]);
-  letters.splice(1, letters.length - 2);
-  return letters.join('').toUpperCase();
+  return (name.match(/^\S|(?<=\s)\S(?=\S*$)/gu) ?? []).join('').toUpperCase();
 }
 
 /** The `picture` claim when it is an http(s) or data:image URL; anything else is not shown. */

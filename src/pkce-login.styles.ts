@@ -67,11 +67,10 @@ export const pkceLoginStyles = /* css */ `
     white-space: nowrap;
   }
   [role=status] {
+    /* Visually hidden, still read (overflow and white-space: the span rule above). */
     position: absolute;
     width: 1px;
     height: 1px;
-    overflow: hidden;
     clip-path: inset(50%);
-    white-space: nowrap;
   }
 `;

@@ -346,12 +346,20 @@ describe('<pkce-login> UI', () => {
       expect([...el.shadowRoot!.querySelectorAll('[part]')].map((e) => e.getAttribute('part'))).to.deep.equal(['button login']);
     });
 
-    it('should show initials of the first and last words of the name', async () => {
-      const { el } = await signIn({ userinfo: { picture: undefined, name: 'ada king lovelace' } });
-      expect(part(el, 'initials')!.textContent).to.equal('AL');
-      expect(part(el, 'initials')!.getAttribute('aria-hidden')).to.equal('true');
-      expect(part(el, 'user')!.textContent).to.equal('ada king lovelace');
-    });
+    const initials: [string, string][] = [
+      ['ada king lovelace', 'AL'],
+      ['ada@example.com', 'A'],
+      ['𝒜da Łukasiewicz', '𝒜Ł'],
+      ['山田 太郎', '山太'],
+    ];
+    for (const [name, letters] of initials) {
+      it(`should show "${letters}" for ${name} without a picture`, async () => {
+        const { el } = await signIn({ userinfo: { picture: undefined, name } });
+        expect(part(el, 'initials')!.textContent).to.equal(letters);
+        expect(part(el, 'initials')!.getAttribute('aria-hidden')).to.equal('true');
+        expect(part(el, 'user')!.textContent).to.equal(name);
+      });
+    }
 
     it('should use no inline style anywhere', async () => {
       const { el } = await signIn({ userinfo: { picture: AVATAR } });
