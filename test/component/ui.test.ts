@@ -380,6 +380,16 @@ describe('<pkce-login> UI', () => {
       expect([style.backgroundColor, style.color, style.borderTopLeftRadius]).to.deep.equal(['rgb(1, 2, 3)', 'rgb(250, 250, 250)', '3px']);
     });
 
+    it('should disappear with the hidden attribute', async () => {
+      installFakeProvider();
+      const { el } = await mount();
+      await untilStatus(el, 'signed-out');
+      expect(button(el).getClientRects().length).to.equal(1);
+      el.hidden = true;
+      expect(getComputedStyle(el).display).to.equal('none');
+      expect(button(el).getClientRects().length).to.equal(0);
+    });
+
     it('should follow a color-scheme set by the page over the user preference', async () => {
       installFakeProvider();
       const { el } = await mount();
