@@ -22,7 +22,8 @@ export type PropertyKind = 'string' | 'boolean' | 'object';
 
 /**
  * Base class: subclasses list their properties in `static properties`, implement `render()`, and
- * call `__requestRender()` when private state changes. Setting a listed property re-renders.
+ * call `__requestRender()` when private state changes. Setting a listed property, or the `lang`
+ * attribute, re-renders.
  */
 export abstract class ElementBase extends HTMLElementOrStandIn {
   /** Properties by name: `string` and `boolean` ones have a kebab-case attribute, `object` ones none. */
@@ -34,9 +35,13 @@ export abstract class ElementBase extends HTMLElementOrStandIn {
   /** Read by `customElements.define`: the accessors are defined then. */
   static get observedAttributes(): string[] {
     this.__finalize();
-    return Object.keys(this.properties)
-      .filter((name) => this.properties[name] !== 'object')
-      .map(attributeName);
+    return [
+      ...Object.keys(this.properties)
+        .filter((name) => this.properties[name] !== 'object')
+        .map(attributeName),
+      // The UI's language: a render reads it (the native `lang` property stays as it is).
+      'lang',
+    ];
   }
 
   /** Defines the accessors of `static properties` on this class's prototype. */
@@ -86,6 +91,7 @@ export abstract class ElementBase extends HTMLElementOrStandIn {
   attributeChangedCallback(attribute: string, _old: string | null, value: string | null): void {
     const name = attribute.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     const kind = (this.constructor as typeof ElementBase).properties[name];
+    if (!kind) return this.__requestRender();
     (this as unknown as Record<string, unknown>)[name] = kind === 'boolean' ? value !== null : (value ?? undefined);
   }
 

@@ -40,17 +40,14 @@ import { holdLock, withLock } from './session-sync.js';
 import { renewalTime } from './renewal-schedule.js';
 import { awaitPopup, openPopup, POPUP_STATE_PREFIX, relayPopupResponse } from './popup-login.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
+import { message, type PkceLoginMessages } from './messages.js';
 import { indexedDbTransactionStore, type TransactionStore } from './transaction-store.js';
 import { fallbackTransactionStore, webStorageTransactionStore } from './transaction-store-fallback.js';
 
 /** Where the element is in its life: reflected as the `status` attribute, for CSS. */
 export type PkceLoginStatus = 'loading' | 'signed-out' | 'signing-in' | 'signed-in';
 
-/** The UI strings; any of them can be replaced through the `messages` property. */
-export interface PkceLoginMessages {
-  login: string;
-  logout: string;
-}
+export type { PkceLoginMessages };
 
 /** Options of {@link PkceLogin.login}. */
 export interface LoginOptions {
@@ -65,8 +62,6 @@ export interface LogoutOptions {
   /** Only forget the session here; do not visit the provider's end-session endpoint. */
   local?: boolean;
 }
-
-const DEFAULT_MESSAGES: PkceLoginMessages = { login: 'Log in', logout: 'Log out' };
 
 /** String properties that configure the element; each has a kebab-case attribute (`clientId` ↔ `client-id`). */
 const CONFIG_PROPERTIES = [
@@ -125,6 +120,11 @@ const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
  * @attr {number} clock-tolerance - Seconds of clock skew accepted in token validation. Default: 60.
  * @attr {number} timeout - Milliseconds before a provider request is abandoned. Default: 10000.
  * @attr {'loading' | 'signed-out' | 'signing-in' | 'signed-in'} status - Reflected, read-only: where the element is, for CSS.
+ * @attr {string} lang - Language of the UI and `ui_locales`; inherited from the nearest ancestor with `lang`, else the document's.
+ *
+ * @slot login - Replaces the Log in button's label.
+ * @slot logout - Replaces the Log out button's label.
+ * @slot user - Replaces the signed-in avatar and name (read `user` for the claims).
  *
  * @csspart base - The signed-in container.
  * @csspart button - Both buttons.
@@ -132,15 +132,17 @@ const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
  * @csspart logout - The Log out button.
  * @csspart user - The signed-in user's name.
  * @csspart avatar - The signed-in user's picture.
+ * @csspart initials - The user's initials, in place of a missing or broken picture.
  *
  * @cssproperty [--pkce-login-font=inherit] - Font of the element (the `font` shorthand).
- * @cssproperty [--pkce-login-color=inherit] - Text colour of the signed-in view.
+ * @cssproperty [--pkce-login-color=inherit] - Text colour of the signed-in view and the Log out button.
  * @cssproperty [--pkce-login-gap=0.5em] - Space between avatar, name and button.
- * @cssproperty [--pkce-login-accent=#1f5fd1] - Log in button background, button borders and focus ring.
- * @cssproperty [--pkce-login-on-accent=#fff] - Text colour of the Log in button.
+ * @cssproperty [--pkce-login-accent=light-dark(#1f5fd1, #8ab4f8)] - Log in button and initials background, focus ring.
+ * @cssproperty [--pkce-login-on-accent=light-dark(#fff, #0b1d3a)] - Text on the accent: Log in label, initials.
+ * @cssproperty [--pkce-login-border=#8888] - Border of the Log out button.
  * @cssproperty [--pkce-login-radius=0.5em] - Corner radius of the buttons.
  * @cssproperty [--pkce-login-padding=0.5em 1em] - Padding of the buttons.
- * @cssproperty [--pkce-login-avatar-size=2em] - Size of the avatar.
+ * @cssproperty [--pkce-login-avatar-size=2em] - Size of the avatar and the initials.
  * @cssproperty [--pkce-login-name-max-width=16em] - Longest name shown before it is cut with an ellipsis.
  */
 export class PkceLogin extends ElementBase implements SessionHost {
@@ -207,7 +209,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
   /** Extra authorization request parameters (`prompt`, `login_hint`, `organization`, `max_age` …). */
   authorizationParams: AuthorizationParams = {};
 
-  /** Overrides for any UI string. */
+  /** Overrides for any UI string (a partial {@link PkceLoginMessages}); the rest follow `lang`. */
   messages: Partial<PkceLoginMessages> = {};
 
   private __status: PkceLoginStatus = 'loading';
@@ -215,6 +217,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
   private __keeper: SessionKeeper | undefined;
   private __loginButton: HTMLButtonElement | undefined;
   private __profile: HTMLDivElement | undefined;
+  private __live: HTMLSpanElement | undefined;
 
   private __config: ResolvedConfig | undefined;
   private __metadataRequest: Promise<ServerMetadata> | undefined;
@@ -486,6 +489,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
     this.__setStatus('signed-in');
     this.__emitToken(tokens);
     if (wasSignedIn) return;
+    this.__announce('signedIn', ' ' + displayName(tokens.claims as UserClaims));
     this.dispatchEvent(
       createPkceLoginEvent('login', { user: tokens.claims as UserClaims, restored, ...(returnTo ? { returnTo } : {}) }),
     );
@@ -502,7 +506,9 @@ export class PkceLogin extends ElementBase implements SessionHost {
 
   private __signOut(reason: LogoutReason, wasSignedIn: boolean): void {
     if (this.__status !== 'loading') this.__setStatus('signed-out');
-    if (wasSignedIn) this.dispatchEvent(createPkceLoginEvent('logout', { reason }));
+    if (!wasSignedIn) return;
+    this.__announce('signedOut');
+    this.dispatchEvent(createPkceLoginEvent('logout', { reason }));
   }
 
   /** @internal {@link SessionHost}: a renewal, or another tab's login. */
@@ -560,7 +566,12 @@ export class PkceLogin extends ElementBase implements SessionHost {
   }
 
   private __uiLocale(): string | undefined {
-    return this.lang || document.documentElement.lang || undefined;
+    return this.__lang() || undefined;
+  }
+
+  /** The UI's language: the `lang` of the element or of its nearest ancestor that has one, else the document's. */
+  private __lang(): string {
+    return (this.closest<HTMLElement>('[lang]') ?? document.documentElement).lang;
   }
 
   private __setStatus(status: PkceLoginStatus): void {
@@ -570,6 +581,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
   }
 
   private __emitError(error: PkceLoginError): void {
+    this.__announce('error');
     this.dispatchEvent(createPkceLoginEvent('error', error.toDetail()));
   }
 
@@ -583,42 +595,61 @@ export class PkceLogin extends ElementBase implements SessionHost {
     this.__setStatus(this.__session ? 'signed-in' : 'signed-out');
   }
 
-
+  /** The UI string `key`: from the `messages` property, else in the UI's language. */
   private __message(key: keyof PkceLoginMessages): string {
-    return this.messages[key] ?? DEFAULT_MESSAGES[key];
+    return this.messages[key] ?? message(this.__lang(), key);
+  }
+
+  /** Says a message, then `more`, through the polite live region (screen readers read it; nothing shows). */
+  private __announce(key: keyof PkceLoginMessages, more = ''): void {
+    if (this.__live) this.__live.textContent = this.__message(key) + more;
   }
 
   /**
-   * Shows the Log in button, or the signed-in view. Nodes are kept across renders, so that a
-   * focused button stays focused while the status changes.
+   * Shows the Log in button, or the signed-in view, before a visually hidden live region. Nodes
+   * are kept across renders, so that a focused button stays focused while the status changes.
    */
   protected override render(root: ShadowRoot): void {
+    const live = (this.__live ??= root.appendChild(h('span', { role: 'status' })));
     const user = this.__status === 'signed-in' ? this.user : null;
+    let view: HTMLElement;
     if (user) {
-      const view = (this.__profile ??= h(
+      view = this.__profile ??= h(
         'div',
         { part: 'base' },
-        h('span', { part: 'user' }),
-        h('button', { part: 'button logout', type: 'button' }),
-      ));
-      view.querySelector('button')!.onclick = () => void this.logout();
-      const [name, logout] = [view.querySelector('span')!, view.querySelector('button')!];
-      logout.textContent = this.__message('logout');
-      name.textContent = displayName(user);
+        h('slot', { name: 'user' }),
+        labelledButton('logout', () => void this.logout()),
+      );
+      const name = displayName(user);
       const picture = avatarUrl(user.picture);
-      view.querySelector('img')?.remove();
-      if (picture) view.prepend(h('img', { part: 'avatar', src: picture, alt: '', referrerpolicy: 'no-referrer' }));
-      if (view.parentNode !== root) root.replaceChildren(view);
-      return;
+      const initials = h('span', { part: 'initials', 'aria-hidden': 'true' }, initialsOf(name));
+      let avatar: Element = initials;
+      if (picture) {
+        const img = (avatar = h('img', { part: 'avatar', src: picture, alt: '', referrerpolicy: 'no-referrer' }));
+        // A picture that fails to load (gone, blocked by the page's policy) gives way to the initials.
+        img.onerror = () => img.replaceWith(initials);
+      }
+      (view.firstChild as HTMLSlotElement).replaceChildren(avatar, h('span', { part: 'user' }, name));
+    } else {
+      const busy = this.__status === 'loading' || this.__status === 'signing-in';
+      const login = (view = this.__loginButton ??= labelledButton('login', () => void this.login()));
+      login.disabled = busy || !!this.__configError;
+      login.ariaBusy = String(busy);
     }
-    const busy = this.__status === 'loading' || this.__status === 'signing-in';
-    const login = (this.__loginButton ??= h('button', { part: 'button login', type: 'button' }));
-    login.onclick = () => void this.login();
-    login.disabled = busy || !!this.__configError;
-    login.setAttribute('aria-busy', String(busy));
-    login.textContent = this.__message('login');
-    if (login.parentNode !== root) root.replaceChildren(login);
+    const key = user ? 'logout' : 'login';
+    view.querySelector(`slot[name=${key}]`)!.textContent = this.__message(key);
+    if (view.parentNode !== root) {
+      (user ? this.__loginButton : this.__profile)?.remove();
+      live.before(view);
+    }
   }
+}
+
+/** `<button part="button {name}">` whose label is `<slot name="{name}">`, the translated label as its fallback. */
+function labelledButton(name: string, onclick: () => void): HTMLButtonElement {
+  const button = h('button', { part: `button ${name}`, type: 'button' }, h('slot', { name }));
+  button.onclick = onclick;
+  return button;
 }
 
 /** The name to show: `name`, else `preferred_username`, `email`, `sub`. Always text. */
@@ -628,6 +659,11 @@ function displayName(user: UserClaims): string {
     if (typeof value === 'string' && value.trim()) return value;
   }
   return '';
+}
+
+/** The first letters of the first and last words of a name, upper case: `Ada King Lovelace` → `AL`. */
+function initialsOf(name: string): string {
+  return (name.match(/^\S|(?<=\s)\S(?=\S*$)/gu) ?? []).join('').toUpperCase();
 }
 
 /** The `picture` claim when it is an http(s) or data:image URL; anything else is not shown. */

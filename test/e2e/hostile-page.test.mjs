@@ -37,7 +37,7 @@ function countNavigations(page) {
   return seen;
 }
 
-/** The shadow root's elements other than the Log in button, as tag names with their attributes. */
+/** The shadow root's elements, as tag names with their attributes, its text and its markup. */
 function shadowContent(page) {
   return page.evaluate(() => {
     const root = document.querySelector('pkce-login')?.shadowRoot;
@@ -196,10 +196,12 @@ test('markup in issuer and domain stays inert, also in the error message', { tim
     await sleep(300); // an image error or load handler would have run by now
     assert.equal(await page.evaluate(() => window.__pwned), undefined, `${name}: no markup ran`);
     const shadow = await shadowContent(page);
-    assert.deepEqual(shadow.elements?.map((e) => e.split(' ')[0]), ['button'],
-      `${name}: the shadow root holds only the Log in button: ${JSON.stringify(shadow)}`);
+    assert.deepEqual(shadow.elements?.map((e) => e.split(' ')[0]), ['button', 'slot', 'span'],
+      `${name}: the shadow root holds only the Log in button, its label's slot and the live region: ${JSON.stringify(shadow)}`);
+    assert.equal(shadow.elements[2], 'span role=status', `${name}: the live region`);
     assert.deepEqual(shadow.eventHandlerAttributes, [], `${name}: no on* attribute in the shadow root`);
-    assert.equal(shadow.text.trim(), 'Log in', `${name}: no message text rendered in the shadow root`);
+    // The live region says the generic failure; the error's message is never rendered.
+    assert.equal(shadow.text, 'Log inSign-in failed', `${name}: no message text rendered in the shadow root`);
     assert.equal(/<(img|svg)\b/i.test(shadow.html), false, `${name}: no markup in the shadow root`);
     assert.equal(await page.evaluate(() => document.querySelectorAll('img, svg, [onerror], [onload]').length), 0,
       `${name}: no element was created from the markup`);
@@ -229,8 +231,8 @@ test('markup in client-id, scope, audience, lang and UI strings stays text', { t
 
   assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no markup ran');
   const shadow = await shadowContent(page);
-  assert.deepEqual(shadow.elements.map((e) => e.split(' ')[0]), ['button'],
-    `the shadow root holds only the Log in button: ${JSON.stringify(shadow)}`);
+  assert.deepEqual(shadow.elements.map((e) => e.split(' ')[0]), ['button', 'slot', 'span'],
+    `the shadow root holds only the Log in button, its label's slot and the live region: ${JSON.stringify(shadow)}`);
   assert.deepEqual(shadow.eventHandlerAttributes, []);
   assert.equal(await page.evaluate(() => document.querySelectorAll('img, b, [onerror]').length), 0,
     'no element was created from the markup');
