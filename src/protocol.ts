@@ -140,8 +140,9 @@ export function createDpopKey(): Promise<CryptoKeyPair> {
  * or when the provider sets `require_pushed_authorization_requests`, the parameters are pushed
  * first and the URL carries only `client_id` and `request_uri` (RFC 9126).
  *
- * @throws {PkceLoginError} `invalid_config` when `par` is set but the provider has no
- *   `pushed_authorization_request_endpoint`; when the push fails, the codes of {@link exchangeCode}
+ * @throws {PkceLoginError} `invalid_config` when the provider has no
+ *   `pushed_authorization_request_endpoint` for a push; a failed push rejects with oauth4webapi's
+ *   or fetch's error, which {@link toPkceLoginError} names as for the token endpoint
  * @see https://www.rfc-editor.org/rfc/rfc7636 §4
  * @see https://www.rfc-editor.org/rfc/rfc9126
  */
