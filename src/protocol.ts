@@ -163,7 +163,8 @@ export async function createAuthorizationRequest(
     audience: config.audience,
     ui_locales: options.uiLocales,
     ...options.authorizationParams,
-    // The element's own, over any value the page gave; never the page's `request` or `request_uri`.
+    // The element's own, over any value the page gave (an undefined `nonce` or `dpop_jkt` too);
+    // never a `request` or `request_uri` from the page.
     response_type: 'code',
     client_id: config.clientId,
     redirect_uri: config.redirectUri,
@@ -184,6 +185,7 @@ export async function createAuthorizationRequest(
       client(config),
       await oauth.pushedAuthorizationRequest(metadata, client(config), oauth.None(), params, transport(config)),
     );
+    // Only the reference: any query of the endpoint itself was pushed with the rest.
     url.search = '';
     setParams(params, { client_id: config.clientId, request_uri });
   }
