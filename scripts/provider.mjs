@@ -26,6 +26,8 @@ const DAY = 24 * 60 * 60;
  * @param {string[]} [options.postLogoutRedirectUris] post-logout redirect URIs of the default
  *   client; defaults to `redirectUris`
  * @param {number} [options.accessTokenTtl=3600] access token lifetime in seconds
+ * @param {boolean} [options.requirePar=false] refuse authorization requests that were not pushed
+ *   first (RFC 9126 `require_pushed_authorization_requests`)
  * @param {object} [options.configOverrides] deep-merged into the oidc-provider configuration
  * @param {() => Record<string, string> | undefined} [options.headers] extra headers for every
  *   response, read at each request (e.g. a `Cross-Origin-Opener-Policy`)
@@ -39,6 +41,7 @@ export async function startProvider(options = {}) {
     redirectUris,
     postLogoutRedirectUris = redirectUris,
     accessTokenTtl = 3600,
+    requirePar = false,
     configOverrides = {},
     headers,
   } = options;
@@ -61,7 +64,7 @@ export async function startProvider(options = {}) {
   const urlHost = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
   const issuer = `http://${urlHost}:${actualPort}`;
 
-  const configuration = mergeDeep(baseConfiguration({ clients, accessTokenTtl }), configOverrides);
+  const configuration = mergeDeep(baseConfiguration({ clients, accessTokenTtl, requirePar }), configOverrides);
   const provider = quietly(() => new Provider(issuer, configuration));
   const callback = provider.callback();
   handler = (req, res) => {
@@ -106,9 +109,9 @@ function defaultClient(redirectUris, postLogoutRedirectUris) {
 /**
  * The provider configuration before `configOverrides`.
  *
- * @param {{ clients: object[], accessTokenTtl: number }} settings
+ * @param {{ clients: object[], accessTokenTtl: number, requirePar?: boolean }} settings
  */
-function baseConfiguration({ clients, accessTokenTtl }) {
+function baseConfiguration({ clients, accessTokenTtl, requirePar = false }) {
   return {
     clients,
     findAccount,
@@ -128,6 +131,8 @@ function baseConfiguration({ clients, accessTokenTtl }) {
     features: {
       devInteractions: { enabled: true },
       userinfo: { enabled: true },
+      // On by default in oidc-provider 9; `requirePar` makes it the only way in.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: requirePar },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       rpInitiatedLogout: {
         enabled: true,

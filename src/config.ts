@@ -71,7 +71,8 @@ export function isLoopbackHost(hostname: string): boolean {
   return ['localhost', '127.0.0.1', '[::1]'].includes(hostname);
 }
 
-function invalid(attribute: string, problem: string, value?: unknown): PkceLoginError {
+/** An `invalid_config` error naming `attribute`. */
+export function invalid(attribute: string, problem: string, value?: unknown): PkceLoginError {
   return new PkceLoginError('invalid_config', `"${attribute}" ${problem}${value === undefined ? '' : `, got "${value}"`}`);
 }
 

@@ -13,7 +13,7 @@
  */
 
 import * as oauth from 'oauth4webapi';
-import { isLoopbackHost, type ResolvedConfig } from './config.js';
+import { invalid, isLoopbackHost, type ResolvedConfig } from './config.js';
 import { PkceLoginError } from './errors.js';
 import type { TransactionRecord } from './transaction-store.js';
 
@@ -39,11 +39,10 @@ export interface TokenSet {
   claims: Record<string, unknown>;
 }
 
-/**
- * Parameters `authorizationParams` may not set. The others the element owns (`state`,
- * `client_id`, `redirect_uri`, `code_challenge` …) are written after it, over any value it gave.
- */
-const PROTECTED_PARAMS = ['nonce', 'request', 'request_uri', 'dpop_jkt'];
+/** Sets each parameter of `values` that is not `null` or `undefined`. */
+function setParams(params: URLSearchParams, values: AuthorizationParams): void {
+  for (const [key, value] of Object.entries(values)) if (value != null) params.set(key, String(value));
+}
 
 /** How long a login may take between leaving the page and coming back: ten minutes. */
 export const TRANSACTION_TTL_MS = 600_000;
@@ -142,9 +141,15 @@ export function createDpopKey(): Promise<CryptoKeyPair> {
 
 /**
  * Builds an authorization request (RFC 6749 §4.1.1 with an RFC 7636 S256 challenge, and an OIDC
- * nonce when `openid` is asked) and the transaction record to store before navigating.
+ * nonce when `openid` is asked) and the transaction record to store before navigating. With `par`,
+ * or when the provider sets `require_pushed_authorization_requests`, the parameters are pushed
+ * first and the URL carries only `client_id` and `request_uri` (RFC 9126).
  *
+ * @throws {PkceLoginError} `invalid_config` when the provider has no
+ *   `pushed_authorization_request_endpoint` for a push; a failed push rejects with oauth4webapi's
+ *   or fetch's error, which {@link toPkceLoginError} names as for the token endpoint
  * @see https://www.rfc-editor.org/rfc/rfc7636 §4
+ * @see https://www.rfc-editor.org/rfc/rfc9126
  */
 export async function createAuthorizationRequest(
   config: ResolvedConfig,
@@ -155,26 +160,40 @@ export async function createAuthorizationRequest(
   const state = (options.statePrefix ?? '') + oauth.generateRandomState();
   const nonce = config.scope.split(' ').includes('openid') ? oauth.generateRandomNonce() : undefined;
 
+  const dpop = dpopHandle(config, options.dpopKey);
   const url = new URL(metadata.authorization_endpoint!);
   const params = url.searchParams;
-  const extra: AuthorizationParams = {
+  const all: AuthorizationParams = {
     scope: config.scope,
     audience: config.audience,
     ui_locales: options.uiLocales,
     ...options.authorizationParams,
+    // The element's own, over any value the page gave (an undefined `nonce` or `dpop_jkt` too);
+    // never a `request` or `request_uri` from the page.
+    response_type: 'code',
+    client_id: config.clientId,
+    redirect_uri: config.redirectUri,
+    state,
+    nonce,
+    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    dpop_jkt: await dpop?.calculateThumbprint(),
+    request: null,
+    request_uri: null,
   };
-  for (const [key, value] of Object.entries(extra)) {
-    if (value != null && !PROTECTED_PARAMS.includes(key)) params.set(key, String(value));
+  setParams(params, all);
+  if (config.par || metadata.require_pushed_authorization_requests) {
+    if (!metadata.pushed_authorization_request_endpoint) throw invalid('par', 'needs a pushed_authorization_request_endpoint');
+    // RFC 9126 §2. dpop_jkt, pushed with the rest, binds the code to the DPoP key (RFC 9449 §10.1).
+    const { request_uri } = await oauth.processPushedAuthorizationResponse(
+      metadata,
+      client(config),
+      await oauth.pushedAuthorizationRequest(metadata, client(config), oauth.None(), params, transport(config)),
+    );
+    // Only the reference: any query of the endpoint itself was pushed with the rest.
+    url.search = '';
+    setParams(params, { client_id: config.clientId, request_uri });
   }
-  params.set('response_type', 'code');
-  params.set('client_id', config.clientId);
-  params.set('redirect_uri', config.redirectUri);
-  params.set('state', state);
-  if (nonce) params.set('nonce', nonce);
-  params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
-  params.set('code_challenge_method', 'S256');
-  const dpop = dpopHandle(config, options.dpopKey);
-  if (dpop) params.set('dpop_jkt', await dpop.calculateThumbprint());
 
   const createdAt = Date.now();
   const record: TransactionRecord = {
@@ -387,9 +406,11 @@ export function endSessionUrl(
 ): URL | undefined {
   if (!metadata.end_session_endpoint) return undefined;
   const url = new URL(metadata.end_session_endpoint);
-  if (options.idToken) url.searchParams.set('id_token_hint', options.idToken);
-  url.searchParams.set('post_logout_redirect_uri', options.postLogoutRedirectUri);
-  url.searchParams.set('client_id', options.clientId);
+  setParams(url.searchParams, {
+    id_token_hint: options.idToken,
+    post_logout_redirect_uri: options.postLogoutRedirectUri,
+    client_id: options.clientId,
+  });
   return url;
 }
 

@@ -66,6 +66,7 @@ export function launchBrowser() {
  * @param {object} [options]
  * @param {number} [options.accessTokenTtl] access token lifetime in seconds
  * @param {object} [options.configOverrides] merged into the provider configuration
+ * @param {boolean} [options.requirePar] the provider refuses authorization requests not pushed first
  * @param {Parameters<typeof startStaticServer>[0]['headers']} [options.headers] extra static
  *   server response headers
  * @param {() => Record<string, string> | undefined} [options.providerHeaders] extra provider
@@ -87,6 +88,7 @@ export async function startStack(options = {}) {
       redirectUris,
       postLogoutRedirectUris: redirectUris,
       accessTokenTtl: options.accessTokenTtl,
+      requirePar: options.requirePar,
       configOverrides: options.configOverrides,
       headers: options.providerHeaders,
     });

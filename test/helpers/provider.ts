@@ -15,6 +15,7 @@ export const AUTHORIZATION_ENDPOINT = 'https://op.example/authorize';
 export const TOKEN_ENDPOINT = 'https://op.example/token';
 export const USERINFO_ENDPOINT = 'https://op.example/userinfo';
 export const END_SESSION_ENDPOINT = 'https://op.example/session/end';
+export const PAR_ENDPOINT = 'https://op.example/par';
 
 /** A 1×1 transparent GIF, so that avatar tests load nothing from the network. */
 export const AVATAR = 'data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==';

@@ -118,6 +118,16 @@ describe('PKCE (RFC 7636)', () => {
       expect(url.searchParams.get('scope')).to.equal('read:things');
     });
 
+    it("should send neither the page's nonce, request, request_uri nor dpop_jkt, with or without openid", async () => {
+      const authorizationParams = { nonce: 'page-nonce', request: 'eyJhbGciOiJub25lIn0.e30.', request_uri: 'https://evil.example/r', dpop_jkt: 'x' };
+      for (const scope of ['read:things', 'openid']) {
+        const { url, record } = await request({ scope }, { authorizationParams });
+        const params = url.searchParams;
+        expect(params.getAll('nonce'), scope).to.deep.equal(record.nonce ? [record.nonce] : []);
+        for (const name of ['request', 'request_uri', 'dpop_jkt']) expect(params.has(name), `${scope} ${name}`).to.equal(false);
+      }
+    });
+
     it('should produce a transaction record with the token endpoint, the metadata and a 10-minute expiry', async () => {
       const before = Date.now();
       const { url, record } = await request({}, { returnTo: 'https://app.example/after' });
