@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureBytes, packageVersion, root, ESBUILD_SETTINGS } from './bytes.mjs';
-import { CLICK, TIMED_APPS, startBench, newContext, interleaved } from './timing.mjs';
+import { CACHE, CLICK, TIMED_APPS, startBench, newContext, interleaved } from './timing.mjs';
 
 const started = performance.now();
 
@@ -279,7 +279,7 @@ const summary = `## Run
 - date: ${new Date().toISOString()}
 - machine: ${machine}; ${load}
 - versions: ${Object.entries(versions).map(([name, version]) => `${name} ${version}`).join(', ')}
-- ${OURS ? `timed as <pkce-login>: \`${OURS}\` (not dist/pkce-login.js)\n- ` : ''}${RUNS} timed logins per app, interleaved, the Log in button pressed by ${CLICK === 'self' ? 'the page (`button.click()` from a timer)' : "Playwright's `page.click()`"}; ${TRACE_RUNS} traced logins per app in the diagnostic pass; bench time ${seconds} s (after the build)
+- ${OURS ? `timed as <pkce-login>: \`${OURS}\` (not dist/pkce-login.js)\n- ` : ''}${RUNS} timed logins per app, interleaved, the Log in button pressed by ${CLICK === 'self' ? 'the page (`button.click()` from a timer)' : "Playwright's `page.click()`"}; the apps' scripts served ${CACHE === 'cdn' ? 'cacheable, as from a CDN' : '`no-store`'}; ${TRACE_RUNS} traced logins per app in the diagnostic pass; bench time ${seconds} s (after the build)
 
 ## Bytes
 
@@ -342,8 +342,9 @@ yourself with \`npm install && npm run bench\` (\`-- --runs 15\` for more logins
   new tab. The provider's login and consent pages are passed once per app before the timed
   logins; after that the provider redirects straight back, and each timed login is checked to
   have made exactly one authorization request and one token request. Pages and the provider are
-  on loopback, served \`no-store\` (no HTTP or code cache), from a process other than the
-  browser driver. Nothing is sent to a page while a timed span runs (the token event reaches the
+  on loopback, from a process other than the browser driver. ${CACHE === 'cdn'
+    ? 'The pages are served \`no-store\`; the apps\' scripts as a CDN serves a versioned file (\`max-age\` one year, \`immutable\`), so the callback page finds the script its login page loaded moments before in the HTTP cache, as it would in production (\`BENCH_CACHE=none npm run bench\` serves them \`no-store\`: every page fetches and compiles every script anew).'
+    : 'Pages and scripts are served \`no-store\` (BENCH_CACHE=none): every page fetches and compiles every script anew.'} Nothing is sent to a page while a timed span runs (the token event reaches the
   driver as a console message).
   - **(a) click → navigation**: in the page's own clock, from a capture-phase \`click\` listener on
     \`document\` (it runs before any app handler) to \`beforeunload\`, which Chromium fires inside
@@ -361,9 +362,10 @@ yourself with \`npm install && npm run bench\` (\`-- --runs 15\` for more logins
     \`responseStart\` (the document's first byte) to the tokens being available: our \`token\`
     event; for the others an app-level \`token\` event fired when \`signinRedirectCallback()\`
     resolves (oidc-client-ts) or the token response's JSON is parsed (floor).
-- What each app does differs, and the table does not hide it: ours validates the ID token,
-  requests \`offline_access\` (a refresh token), completes the profile from userinfo, and keeps
-  the session in IndexedDB before \`token\`; oidc-client-ts fetches the discovery document at
+- What each app does differs, and the table does not hide it: ours takes the transaction out
+  of IndexedDB (the others use \`sessionStorage\`), validates the ID token and requests
+  \`offline_access\` (a refresh token) before \`token\`, then completes the profile from
+  userinfo and keeps the session in IndexedDB before \`login\`; oidc-client-ts fetches the discovery document at
   the click and again on the callback page; the floor does none of these. The project's local
   provider (like oidc-provider's defaults) advertises DPoP, so ours makes an ES256 key pair at
   the click and signs a proof for the token and userinfo requests, which the provider verifies;

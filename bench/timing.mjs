@@ -48,6 +48,15 @@ const TIMEOUT = 20_000;
  * `playwright`, with Playwright's `page.click()` (BENCH_CLICK=playwright).
  */
 export const CLICK = process.env.BENCH_CLICK === 'playwright' ? 'playwright' : 'self';
+
+/**
+ * How the apps' scripts are served: `cdn` (default), cacheable for a year and immutable, as a CDN
+ * serves a versioned file, so that the callback page finds the script the login page loaded
+ * moments before in the HTTP cache (and Chromium its compiled code); or `none`
+ * (BENCH_CACHE=none), `no-store`: every page fetches and compiles every script anew. The pages
+ * themselves are always `no-store`.
+ */
+export const CACHE = process.env.BENCH_CACHE === 'none' ? 'none' : 'cdn';
 const SELF_CLICK_DELAY_MS = 300;
 
 /** The timed apps: page file, how to find its login button, how to sign out after a login. */
@@ -229,7 +238,7 @@ export async function startBench(apps, { oursBundle = path.join(root, 'dist/pkce
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`bench servers exited (${code})`)));
   });
-  child.send({ root: dir, pages: apps.map((id) => `${id}.html`) });
+  child.send({ root: dir, pages: apps.map((id) => `${id}.html`), cache: CACHE });
   const stopServers = async () => {
     if (child.exitCode === null && child.connected) child.send('close');
     await new Promise((resolve) => {

@@ -61,15 +61,38 @@ export function isTransactionRecord(value: unknown): value is TransactionRecord 
   );
 }
 
+let pageDb: UseStore | undefined;
+
+/**
+ * The page's connection to the transactions database (`pkce-login`, object store
+ * `transactions`), shared by every element and opened at the first call, not at the first use.
+ *
+ * @throws where IndexedDB is missing
+ */
+export function pageTransactionDb(): UseStore {
+  if (!pageDb) {
+    const db = createStore('pkce-login', 'transactions');
+    // Opens the database now: a later read or write finds it open.
+    void db('readonly', async () => undefined).catch(() => undefined);
+    pageDb = db;
+  }
+  return pageDb;
+}
+
+// On a callback page the token request waits for this database: open it while the rest of the
+// bundle is evaluated, before any element exists.
+try {
+  if (/[?#&]state=/.test(location.href)) pageTransactionDb();
+} catch {
+  // No DOM (server rendering), or no IndexedDB: the fallback store takes over at the callback.
+}
+
 /**
  * A {@link TransactionStore} over IndexedDB.
  *
  * @param store an idb-keyval store; tests pass their own database
  */
-export function indexedDbTransactionStore(store: UseStore = createStore('pkce-login', 'transactions')): TransactionStore {
-  // Opened now rather than at the first use: on a callback page the open is on the way to the
-  // token request. Where IndexedDB is missing this throws, and the fallback skips this store.
-  void store('readonly', async () => undefined).catch(() => undefined);
+export function indexedDbTransactionStore(store: UseStore = pageTransactionDb()): TransactionStore {
   return {
     async put(record) {
       await store('readwrite', (s) => {
