@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 /**
- * The gzip budget of the self-contained bundle, in bytes: 17 KiB, UI and languages included, which
- * keeps it below a minimal headless oidc-client-ts app (17,734 B in docs/benchmarks.md).
+ * The gzip budget of the self-contained bundle, in bytes: 17.5 KiB, UI and seven languages
+ * included (a minimal headless oidc-client-ts app is 17,734 B in docs/benchmarks.md).
  */
-export const GZIP_BUDGET = 17 * 1024;
+export const GZIP_BUDGET = 17_920;
 
 const file = process.argv[2] ?? 'dist/pkce-login.js';
 let code;

@@ -79,14 +79,6 @@ export function pageTransactionDb(): UseStore {
   return pageDb;
 }
 
-// On a callback page the token request waits for this database: open it while the rest of the
-// bundle is evaluated, before any element exists.
-try {
-  if (/[?#&]state=/.test(location.href)) pageTransactionDb();
-} catch {
-  // No DOM (server rendering), or no IndexedDB: the fallback store takes over at the callback.
-}
-
 /**
  * A {@link TransactionStore} over IndexedDB.
  *
