@@ -36,7 +36,7 @@ import {
   type TokenSet,
 } from './protocol.js';
 import { SessionKeeper, sessionKey, type Session, type SessionHost } from './session-keeper.js';
-import { holdLock, withLock } from './session-sync.js';
+import { holdLock, lockShared } from './session-sync.js';
 import { renewalTime } from './renewal-schedule.js';
 import { awaitPopup, openPopup, POPUP_STATE_PREFIX, relayPopupResponse } from './popup-login.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
@@ -439,15 +439,18 @@ export class PkceLogin extends ElementBase implements SessionHost {
       const states = params.getAll('state');
       const state = states.length === 1 ? states[0]! : '';
       // The transaction is taken out once (an IndexedDB transaction), so one tab completes a
-      // callback. It holds a lock meanwhile: a tab that finds the transaction gone (the same
-      // callback URL opened twice) waits for that lock, then takes the stored session.
+      // callback. It holds a lock meanwhile: a tab that finds the transaction gone while another
+      // holds that lock (the same callback URL opened twice) waits for it, then takes the stored
+      // session.
       const lock = `callback ${state}`;
-      const { result, queued } = await holdLock(lock, async () => {
+      let underWay = false;
+      const result = await holdLock(lock, async () => {
         // The store never rejects: an unreadable store is a missing transaction.
         const record = state ? await this.__transactions.consume(state, config) : undefined;
         // null: the login of another element on this page (another client), which reads the
         // response after this one; until then it stays in the address bar.
         if (record !== null && where) history.replaceState(history.state, '', withoutCallbackParams(page, where));
+        if (record === undefined && state) underWay = await lockShared(lock);
         if (!record) return record;
         const dpop = dpopHandle(config, record.dpopKey);
         const tokens = await exchangeCode(config, record, validateCallback(record, params), dpop);
@@ -463,8 +466,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
       if (result === null) return undefined;
       const login =
         result ??
-        ((queued || (await withLock(lock, async () => undefined)).waited) &&
-          (await this.__keeper!.restore()) && { session: this.__session!, returnTo: undefined });
+        (underWay && (await this.__keeper!.restore()) && { session: this.__session!, returnTo: undefined });
       if (!login) {
         throw new PkceLoginError(
           'state_mismatch',

@@ -49,22 +49,28 @@ export async function withLock<T>(name: string, task: () => Promise<T>): Promise
 /**
  * Holds the origin-wide lock `name` while `task` runs, without waiting for it to be granted:
  * `task` starts at once. For work made exclusive by other means (a record taken out of IndexedDB
- * once), so that another tab can wait for it to end with {@link withLock}. Resolves once this
- * hold is released.
- *
- * @returns the task's result, and whether the lock was still held by another tab when the task
- *   ended (this hold was then granted, and resolves, only after that other holder let go)
+ * once), so that another tab can tell that the work is under way ({@link lockShared}) and wait
+ * for it. Resolves once this hold is released: when another tab held the lock first, only
+ * after that tab let go.
  */
-export async function holdLock<T>(name: string, task: () => Promise<T>): Promise<{ result: T; queued: boolean }> {
+export async function holdLock<T>(name: string, task: () => Promise<T>): Promise<T> {
   let release!: () => void;
-  let granted = !navigator.locks;
   const held = new Promise<void>((resolve) => (release = resolve));
   // Requested before the task starts: a tab that finds the work taken queues behind this hold.
-  const done = navigator.locks?.request(`pkce-login:${name}`, () => ((granted = true), held)).catch(() => undefined);
+  const done = navigator.locks?.request(`pkce-login:${name}`, () => held).catch(() => undefined);
   try {
-    return { result: await task(), queued: !granted };
+    return await task();
   } finally {
     release();
     await done;
   }
+}
+
+/**
+ * True when the lock `name` is held or asked for by another holder besides the caller's own
+ * {@link holdLock} (which must be outstanding).
+ */
+export async function lockShared(name: string): Promise<boolean> {
+  const { held = [], pending = [] } = (await navigator.locks?.query()) ?? {};
+  return [...held, ...pending].filter((lock) => lock.name === `pkce-login:${name}`).length > 1;
 }

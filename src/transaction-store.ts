@@ -61,22 +61,16 @@ export function isTransactionRecord(value: unknown): value is TransactionRecord 
   );
 }
 
-let pageDb: UseStore | undefined;
-
 /**
- * The page's connection to the transactions database (`pkce-login`, object store
- * `transactions`), shared by every element and opened at the first call, not at the first use.
+ * A connection to the transactions database (`pkce-login`, object store `transactions`), opened
+ * now rather than at its first use: on a callback page the token request waits for it.
  *
  * @throws where IndexedDB is missing
  */
-export function pageTransactionDb(): UseStore {
-  if (!pageDb) {
-    const db = createStore('pkce-login', 'transactions');
-    // Opens the database now: a later read or write finds it open.
-    void db('readonly', async () => undefined).catch(() => undefined);
-    pageDb = db;
-  }
-  return pageDb;
+export function openTransactionDb(): UseStore {
+  const db = createStore('pkce-login', 'transactions');
+  void db('readonly', async () => undefined).catch(() => undefined);
+  return db;
 }
 
 /**
@@ -84,7 +78,7 @@ export function pageTransactionDb(): UseStore {
  *
  * @param store an idb-keyval store; tests pass their own database
  */
-export function indexedDbTransactionStore(store: UseStore = pageTransactionDb()): TransactionStore {
+export function indexedDbTransactionStore(store: UseStore = openTransactionDb()): TransactionStore {
   return {
     async put(record) {
       await store('readwrite', (s) => {
