@@ -12,7 +12,7 @@
 import { readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const APP = 'http://localhost:8400/';
@@ -206,19 +206,7 @@ async function shootAll(browser, scheme, lang, out) {
 /** Writes every picture to `out`. */
 export async function takeScreenshots(out) {
   await mkdir(out, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     for (const scheme of SCHEMES) {
       for (const lang of LANGUAGES) await shootAll(browser, scheme, lang, out);

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../scripts/chromium.mjs';
 import { startProvider, DEFAULT_CLIENT_ID } from '../../scripts/provider.mjs';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 
@@ -30,19 +30,7 @@ const DEFAULT_TIMEOUT = 15_000;
  * @returns {Promise<import('playwright-core').Browser>}
  */
 export function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-    ],
-  });
+  return launchChromium();
 }
 
 /**
