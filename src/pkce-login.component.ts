@@ -396,7 +396,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
     const config = this.__configure();
     if (!config) {
       this.__setStatus('signed-out');
-      this.__emitError(this.__configError!);
+      this.__emitError(this.__configError!, true);
       return;
     }
     let callback = readCallback(new URL(location.href), config.redirectUri);
@@ -488,10 +488,12 @@ export class PkceLogin extends ElementBase implements SessionHost {
   private __signIn(restored: boolean, returnTo?: string): void {
     const { tokens } = this.__session!;
     const wasSignedIn = this.__status === 'signed-in';
+    const restoredAtLoad = this.__status === 'loading';
     this.__setStatus('signed-in');
     this.__emitToken(tokens);
     if (wasSignedIn) return;
-    this.__announce('signedIn', ' ' + displayName(tokens.claims as UserClaims));
+    // A session found at page load is not news; a completed login or another tab's is.
+    if (!restoredAtLoad) this.__announce('signedIn', ' ' + displayName(tokens.claims as UserClaims));
     this.dispatchEvent(
       createPkceLoginEvent('login', { user: tokens.claims as UserClaims, restored, ...(returnTo ? { returnTo } : {}) }),
     );
@@ -526,7 +528,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
 
   /** @internal {@link SessionHost}: a renewal that failed and will be tried again. */
   __renewalFailed(error: PkceLoginError): void {
-    this.__emitError(error);
+    this.__emitError(error, true);
   }
 
   /** Resolves the configuration from the current attributes; remembers the error when invalid. */
@@ -559,7 +561,7 @@ export class PkceLogin extends ElementBase implements SessionHost {
       if (this.__metadataRequest !== request) return;
       this.__metadataRequest = undefined;
       // A login waiting on this request reports the failure itself.
-      if (this.__status !== 'signing-in') this.__emitError(toPkceLoginError(error));
+      if (this.__status !== 'signing-in') this.__emitError(toPkceLoginError(error), true);
     });
   }
 
@@ -582,8 +584,12 @@ export class PkceLogin extends ElementBase implements SessionHost {
     this.__requestRender();
   }
 
-  private __emitError(error: PkceLoginError): void {
-    this.__announce('error');
+  /**
+   * Emits `error`; announces it too, unless `quiet`: a failure nobody asked for (a configuration
+   * error at page load, a discovery prefetch, a background renewal) is no news to the user.
+   */
+  private __emitError(error: PkceLoginError, quiet?: boolean): void {
+    if (!quiet) this.__announce('error');
     this.dispatchEvent(createPkceLoginEvent('error', error.toDetail()));
   }
 

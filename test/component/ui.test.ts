@@ -212,10 +212,31 @@ describe('<pkce-login> UI', () => {
       expect(liveRegion(el).textContent).to.equal('Signed out');
     });
 
-    it('should announce a failure', async () => {
+    it('should announce a failed sign-in', async () => {
+      const record = await seedTransaction();
+      setAddress(withResponse(pageWith(), { error: 'access_denied', state: record.state, iss: ISSUER }));
+      installFakeProvider();
+      const { el, events } = await mount();
+      await untilEvent(events, 'error');
+      expect(ofType(events, 'error')[0]!.detail.code).to.equal('access_denied');
+      expect(liveRegion(el).textContent).to.equal('Sign-in failed');
+    });
+
+    it('should not announce a failure nobody asked for: a configuration error at page load', async () => {
       const { el, events } = await mount({ issuer: ISSUER });
       await untilEvent(events, 'error');
-      expect(liveRegion(el).textContent).to.equal('Sign-in failed');
+      expect(ofType(events, 'error')[0]!.detail.code).to.equal('invalid_config');
+      expect(liveRegion(el).textContent).to.equal('');
+    });
+
+    it('should not announce a session found at page load, only a completed login', async () => {
+      const first = await signIn();
+      expect(liveRegion(first.el).textContent).to.equal('Signed in as Ada Lovelace');
+      // Another element of the page, for the same client, takes the session while it starts.
+      const second = await mount();
+      await untilStatus(second.el, 'signed-in');
+      expect(ofType(second.events, 'login')).to.have.length(1);
+      expect(liveRegion(second.el).textContent).to.equal('');
     });
 
     it('should announce in the UI language, with the messages overrides', async () => {
