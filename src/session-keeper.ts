@@ -53,7 +53,8 @@ export class SessionKeeper {
   private readonly __host: SessionHost;
   private readonly __key: string;
   private readonly __store: SessionStore;
-  private readonly __schedule = new RenewalSchedule(() => void this.renew());
+  // A failed renewal is reported to the host (`__renewalFailed`) and tried again: nothing to reject to.
+  private readonly __schedule = new RenewalSchedule(() => void this.renew().catch(() => undefined));
   private __channel: ReturnType<typeof openSyncChannel> | undefined;
   private __dpop: DPoPHandle | undefined;
   private __renewal: Promise<void> | undefined;

@@ -16,6 +16,7 @@ import {
   installFakeProvider,
   ISSUER,
   json,
+  networkFailure,
   TOKEN_ENDPOINT,
   tokenBody,
   USERINFO_ENDPOINT,
@@ -227,6 +228,25 @@ describe('<pkce-login> UI', () => {
       await untilEvent(events, 'error');
       expect(ofType(events, 'error')[0]!.detail.code).to.equal('invalid_config');
       expect(liveRegion(el).textContent).to.equal('');
+    });
+
+    it('should not announce a background renewal that failed: the user is still signed in', async () => {
+      const record = await seedTransaction();
+      setAddress(withResponse(pageWith(), { code: 'c', state: record.state, iss: ISSUER }));
+      let tokenRequests = 0;
+      installFakeProvider({
+        // The code grant answers a token living 1 s; the refresh that follows fails offline.
+        [TOKEN_ENDPOINT]: () =>
+          ++tokenRequests === 1 ? json(tokenBody(record.nonce, { body: { expires_in: 1 } })) : Promise.reject(networkFailure()),
+        [USERINFO_ENDPOINT]: () => json(userinfoBody()),
+      });
+      const { el, events } = await mount();
+      await untilStatus(el, 'signed-in');
+      expect(liveRegion(el).textContent).to.equal('Signed in as Ada Lovelace');
+      await waitUntil(() => ofType(events, 'error').length > 0, 'no error from the renewal', { timeout: 4000 });
+      expect(tokenRequests, 'a refresh was tried').to.equal(2);
+      expect(ofType(events, 'error')[0]!.detail.code).to.equal('network_error');
+      expect(liveRegion(el).textContent).to.equal('Signed in as Ada Lovelace');
     });
 
     it('should not announce a session found at page load, only a completed login', async () => {
