@@ -58,7 +58,7 @@ const STRICT = args.strict || process.env.BENCH_STRICT === '1';
 const OURS = args.ours ?? process.env.BENCH_OURS;
 
 /** The timed apps, ours first; ratios are to the floor. The targets are checked on the first. */
-const TIMED = ['pkce-login', 'pkce-login-no-dpop', 'floor', 'oidc-client-ts'];
+const TIMED = ['pkce-login', 'pkce-login-no-dpop', 'floor', 'floor-idb', 'oidc-client-ts'];
 
 /** Issue 7's targets. */
 const TARGET_CALLBACK_RATIO = 1.15;
@@ -245,6 +245,16 @@ const targets = [
     pass: mine.gzip < bytesOf(peer).gzip,
   }))),
 ];
+// Not an issue 7 target: the same ratio against the floor that keeps its transaction in
+// IndexedDB, as SPEC §1.2 asks of ours; what is left once that one requirement is paid for.
+const floorIdbB = median(of('floor-idb', 'callbackToToken'));
+const idbTable = table(
+  ['app', '(b) callback → tokens, ms', '÷ floor', '÷ floor with IndexedDB'],
+  ['pkce-login', 'pkce-login-no-dpop', 'oidc-client-ts'].map((id) => {
+    const b = median(of(id, 'callbackToToken'));
+    return [escapeCell(TIMED_APPS[id].name), ms(b), `${(b / floorB).toFixed(2)}×`, `${(b / floorIdbB).toFixed(2)}×`];
+  }),
+);
 const targetsTable = table(
   ['target (issue 7)', 'measured', ''],
   targets.map((t) => [t.what, t.measured, t.pass ? 'PASS' : '**FAIL**']),
@@ -297,6 +307,12 @@ ${timeTable}
 ## Targets
 
 ${targetsTable}
+
+The floor with its transaction in IndexedDB (${ms(floorIdbB)} ms, ${(floorIdbB / floorB).toFixed(2)}× the
+floor) shows what SPEC §1.2's IndexedDB record costs on its own: the token request waits for a
+round trip to the browser process, where the floor reads \`sessionStorage\` synchronously.
+
+${idbTable}
 `;
 
 const diagnostics = TRACE_RUNS > 0 ? `## Where the time goes (diagnostic pass)
@@ -338,8 +354,10 @@ yourself with \`npm install && npm run bench\` (\`-- --runs 15\` for more logins
   a state check and a \`fetch\` POST to the token endpoint (endpoints hard-coded, no ID token
   checks). @auth0/auth0-spa-js and keycloak-js are measured for bytes only.
 - **Time.** Our widget (the CDN bundle, default attributes: \`issuer\` and \`client-id\`), the
-  floor and oidc-client-ts (its defaults) each log in ${RUNS} times, interleaved, each login in a
-  new tab. The provider's login and consent pages are passed once per app before the timed
+  floor, the floor with its transaction in IndexedDB (\`bench/apps/floor-idb.js\`: the same page,
+  the record written before the redirect and read and deleted in one read-write transaction
+  before the token request) and oidc-client-ts (its defaults) each log in ${RUNS} times,
+  interleaved, each login in a new tab. The provider's login and consent pages are passed once per app before the timed
   logins; after that the provider redirects straight back, and each timed login is checked to
   have made exactly one authorization request and one token request. Pages and the provider are
   on loopback, from a process other than the browser driver. ${CACHE === 'cdn'

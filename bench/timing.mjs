@@ -86,6 +86,7 @@ export const TIMED_APPS = {
     },
   },
   floor: { name: 'hand-written PKCE page (floor)', entry: 'floor.js', button: 'button' },
+  'floor-idb': { name: 'the floor, transaction in IndexedDB', entry: 'floor-idb.js', button: 'button' },
   'oidc-client-ts': { name: 'oidc-client-ts', entry: 'oidc-client-ts.js', button: 'button' },
 };
 // The same element and bundle against the provider without DPoP: no key pair at the click, no
