@@ -67,7 +67,7 @@ export function isTransactionRecord(value: unknown): value is TransactionRecord 
  *
  * @throws where IndexedDB is missing
  */
-export function openTransactionDb(): UseStore {
+function openTransactionDb(): UseStore {
   const db = createStore('pkce-login', 'transactions');
   void db('readonly', async () => undefined).catch(() => undefined);
   return db;
