@@ -1,16 +1,16 @@
-// The self-contained CDN bundle: dist/pkce-login.js, one minified ES module with idb-keyval and
-// oauth4webapi inside, loadable from a <script type="module">.
+// The self-contained CDN bundle: dist/pkce-login.js, one minified ES module with lit, idb-keyval
+// and oauth4webapi inside, loadable from a <script type="module">.
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
-// Collapses the white space inside the template literal marked /* css */, which terser leaves alone.
+// Collapses the white space inside the styles' css`…` template literal, which terser leaves alone.
 function minifyCssTemplates() {
   return {
     name: 'minify-css-templates',
     transform(code, id) {
       if (!id.endsWith('.styles.js')) return null;
-      const minified = code.replace(/\/\* css \*\/\s*`([^`]*)`/g, (_, body) =>
-        '`' +
+      const minified = code.replace(/\bcss`([^`]*)`/g, (_, body) =>
+        'css`' +
         body
           .replace(/\/\*[\s\S]*?\*\//g, '')
           .replace(/\s+/g, ' ')
@@ -34,7 +34,8 @@ export default {
   },
   plugins: [
     minifyCssTemplates(),
-    resolve({ browser: true }),
+    // lit's production build (the `production` export condition): no dev-mode warnings.
+    resolve({ browser: true, exportConditions: ['production'] }),
     terser({
       ecma: 2022,
       module: true,
@@ -42,8 +43,8 @@ export default {
       // constructors through a method or arrow, getters with side effects (pure_getters).
       compress: { passes: 4, unsafe: true, unsafe_arrows: true, unsafe_methods: true, pure_getters: true },
       toplevel: true,
-      // Private members are named __x so that they can be shortened safely.
-      mangle: { properties: { regex: /^__/ } },
+      // No property mangling: lit reads reactive properties by name (decorators, attribute map).
+      // What is private is a #private member, which terser shortens on its own.
       format: { comments: false },
     }),
   ],

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 /**
- * The gzip budget of the self-contained bundle, in bytes: 17.5 KiB, UI and seven languages
- * included (a minimal headless oidc-client-ts app is 17,734 B in docs/benchmarks.md).
+ * The gzip budget of the self-contained bundle, in bytes: 24 KiB, lit, the UI and seven
+ * languages included.
  */
-export const GZIP_BUDGET = 17_920;
+export const GZIP_BUDGET = 24_576;
 
 const file = process.argv[2] ?? 'dist/pkce-login.js';
 let code;

@@ -18,4 +18,4 @@ export type {
   UserClaims,
   PkceLoginEventMap,
 } from './events.js';
-export type { AuthorizationParams } from './protocol.js';
+export type { AuthorizationParams } from './protocol/protocol.js';

@@ -1,7 +1,7 @@
 /**
  * The element's styles. Everything visible is themable through `--pkce-login-*` custom
  * properties and `::part()`; no inline styles anywhere, so the element runs under a strict
- * Content-Security-Policy (they are adopted as a constructed style sheet).
+ * Content-Security-Policy (lit adopts them as a constructed style sheet).
  *
  * Light and dark: `color-scheme: light dark` on the host picks the `light-dark()` defaults from
  * the user's preference; a page fixes one with `pkce-login { color-scheme: dark }`. Both pairs of
@@ -10,8 +10,10 @@
  * @packageDocumentation
  */
 
+import { css } from 'lit';
+
 /** The styles of `<pkce-login>`. */
-export const pkceLoginStyles = /* css */ `
+export const pkceLoginStyles = css`
   :host {
     color-scheme: light dark;
     font: var(--pkce-login-font, inherit);

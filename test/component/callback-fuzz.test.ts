@@ -23,14 +23,14 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import { set } from 'idb-keyval';
 import sinon from 'sinon';
-import type { TransactionRecord } from '../../src/transaction-store.js';
+import type { TransactionRecord } from '../../src/storage/transaction-store.js';
 import { setAddress } from '../helpers/address.js';
 import type { RecordedEvent } from '../helpers/events.js';
 import { clearStores, create, useHarness } from '../helpers/element.js';
 import { fuzzSeed, hostileString, Random } from '../helpers/fuzz.js';
 import { CLIENT_ID, installFakeProvider, ISSUER, json, providerMetadata, SUB, TOKEN_ENDPOINT, tokenBody } from '../helpers/provider.js';
 import { elementStore } from '../helpers/transactions.js';
-import type { ServerMetadata } from '../../src/protocol.js';
+import type { ServerMetadata } from '../../src/protocol/protocol.js';
 
 const DEFAULT_SEED = 0x9e3779b9;
 const SEED = fuzzSeed(DEFAULT_SEED);

@@ -6,8 +6,8 @@
  * and a retry works.
  */
 import { expect, waitUntil } from '@open-wc/testing';
-import type { TransactionRecord } from '../../src/transaction-store.js';
-import { MAX_RESPONSE_BYTES } from '../../src/protocol.js';
+import type { TransactionRecord } from '../../src/storage/transaction-store.js';
+import { MAX_RESPONSE_BYTES } from '../../src/protocol/protocol.js';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
 import { describeLog, ofType } from '../helpers/events.js';
 import {

@@ -22,7 +22,7 @@ import {
   type Handler,
 } from '../helpers/provider.js';
 import { elementStore, storedTransaction } from '../helpers/transactions.js';
-import type { TransactionRecord } from '../../src/transaction-store.js';
+import type { TransactionRecord } from '../../src/storage/transaction-store.js';
 
 const REQUEST_URI = 'urn:ietf:params:oauth:request_uri:abc123';
 const pushed: Handler = () => json({ request_uri: REQUEST_URI, expires_in: 60 }, 201);

@@ -2,8 +2,9 @@
 import { aTimeout, expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 import { PkceLoginError } from '../../src/errors.js';
+import type { PropertyValues } from 'lit';
 import { PkceLogin } from '../../src/pkce-login.component.js';
-import type { TransactionRecord } from '../../src/transaction-store.js';
+import type { TransactionRecord } from '../../src/storage/transaction-store.js';
 import { pageWith, rememberAddress, restoreAddress, setAddress, withResponse } from '../helpers/address.js';
 import { describeLog, ofType, recordEvents, untilEvent, watchUnhandledRejections, type RecordedEvent } from '../helpers/events.js';
 import { nowSeconds, s256 } from '../helpers/jwt.js';
@@ -44,16 +45,11 @@ class TestPkceLogin extends PkceLogin {
     this.onNavigate?.(url);
   }
 
-  protected override render(root: ShadowRoot) {
-    if (!this.firstRender) {
-      this.firstRender = { status: null, disabled: undefined, busy: undefined };
-      // Right after the first render reaches the shadow root, before anything else happens.
-      queueMicrotask(() => {
-        const button = this.shadowRoot?.querySelector('button');
-        this.firstRender = { status: this.getAttribute('status'), disabled: button?.disabled, busy: button?.getAttribute('aria-busy') };
-      });
-    }
-    super.render(root);
+  protected override firstUpdated(changed: PropertyValues): void {
+    super.firstUpdated(changed);
+    // Right after the first render reaches the shadow root, before anything else happens.
+    const button = this.shadowRoot?.querySelector('button');
+    this.firstRender = { status: this.getAttribute('status'), disabled: button?.disabled, busy: button?.getAttribute('aria-busy') };
   }
 }
 const TAG = 'test-pkce-login-component';

@@ -6,7 +6,7 @@
  * make no token request unless a stored transaction existed for the returned `state`.
  */
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
-import type { TransactionRecord } from '../../src/transaction-store.js';
+import type { TransactionRecord } from '../../src/storage/transaction-store.js';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
 import { describeLog, ofType } from '../helpers/events.js';
 import {

@@ -7,7 +7,7 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import { createStore, get, keys, set } from 'idb-keyval';
 import sinon from 'sinon';
-import type { TransactionRecord } from '../../src/transaction-store.js';
+import type { TransactionRecord } from '../../src/storage/transaction-store.js';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
 import { describeLog, ofType } from '../helpers/events.js';
 import {

@@ -5,7 +5,7 @@ import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import sinon from 'sinon';
 import type { PkceLogin } from '../../src/pkce-login.component.js';
-import { SessionKeeper } from '../../src/session-keeper.js';
+import { SessionKeeper } from '../../src/session/session-keeper.js';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
 import { create, DEFAULT_ATTRIBUTES, mount, part, untilStatus, useHarness, type Mounted } from '../helpers/element.js';
 import { ofType, untilEvent } from '../helpers/events.js';

@@ -3,9 +3,9 @@
  * put them (or corrupted copies of them) somewhere themselves.
  */
 
-import { resolveConfig } from '../../src/config.js';
-import { createAuthorizationRequest, type ServerMetadata } from '../../src/protocol.js';
-import type { TransactionRecord } from '../../src/transaction-store.js';
+import { resolveConfig } from '../../src/protocol/config.js';
+import { createAuthorizationRequest, type ServerMetadata } from '../../src/protocol/protocol.js';
+import type { TransactionRecord } from '../../src/storage/transaction-store.js';
 import { CLIENT_ID, ISSUER, providerMetadata } from './provider.js';
 
 /** A fresh, valid record of {@link CLIENT_ID} at {@link ISSUER} for this page, with `overrides`. */

@@ -5,9 +5,9 @@
  */
 
 import { clear, createStore, get, set } from 'idb-keyval';
-import { resolveConfig } from '../../src/config.js';
-import { createAuthorizationRequest, type ServerMetadata } from '../../src/protocol.js';
-import type { TransactionRecord } from '../../src/transaction-store.js';
+import { resolveConfig } from '../../src/protocol/config.js';
+import { createAuthorizationRequest, type ServerMetadata } from '../../src/protocol/protocol.js';
+import type { TransactionRecord } from '../../src/storage/transaction-store.js';
 import { CLIENT_ID, ISSUER, providerMetadata } from './provider.js';
 
 export const elementStore = createStore('pkce-login', 'transactions');

@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 import { expect } from '@open-wc/testing';
-import { readCallback, sameOriginUrl, withoutCallbackParams } from '../../src/callback-url.js';
+import { readCallback, sameOriginUrl, withoutCallbackParams } from '../../src/protocol/callback-url.js';
 
 const REDIRECT_URI = 'https://app.example/callback';
 

@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 import { expect } from '@open-wc/testing';
-import { resolveConfig, type ConfigInput } from '../../src/config.js';
+import { resolveConfig, type ConfigInput } from '../../src/protocol/config.js';
 import { PkceLoginError } from '../../src/errors.js';
 
 const PAGE = new URL('https://app.example/shop/cart?item=3#summary');

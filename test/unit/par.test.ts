@@ -6,9 +6,9 @@
  */
 import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
-import { resolveConfig, type ConfigInput } from '../../src/config.js';
+import { resolveConfig, type ConfigInput } from '../../src/protocol/config.js';
 import type { PkceLoginError } from '../../src/errors.js';
-import { createAuthorizationRequest, createDpopKey, toPkceLoginError, type ServerMetadata } from '../../src/protocol.js';
+import { createAuthorizationRequest, createDpopKey, toPkceLoginError, type ServerMetadata } from '../../src/protocol/protocol.js';
 import { hang } from '../helpers/faults.js';
 import { b64u, s256 } from '../helpers/jwt.js';
 import {

@@ -2,8 +2,8 @@
 import { expect } from '@open-wc/testing';
 import * as oauth from 'oauth4webapi';
 import sinon from 'sinon';
-import { resolveConfig, type ConfigInput } from '../../src/config.js';
-import { createAuthorizationRequest, TRANSACTION_TTL_MS, type ServerMetadata } from '../../src/protocol.js';
+import { resolveConfig, type ConfigInput } from '../../src/protocol/config.js';
+import { createAuthorizationRequest, TRANSACTION_TTL_MS, type ServerMetadata } from '../../src/protocol/protocol.js';
 import { b64u, s256 } from '../helpers/jwt.js';
 import { AUTHORIZATION_ENDPOINT, CLIENT_ID, ISSUER, providerMetadata, TOKEN_ENDPOINT } from '../helpers/provider.js';
 

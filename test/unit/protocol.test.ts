@@ -1,7 +1,7 @@
 /// <reference types="mocha" />
 import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
-import { resolveConfig, type ConfigInput, type ResolvedConfig } from '../../src/config.js';
+import { resolveConfig, type ConfigInput, type ResolvedConfig } from '../../src/protocol/config.js';
 import { PkceLoginError } from '../../src/errors.js';
 import {
   createAuthorizationRequest,
@@ -13,8 +13,8 @@ import {
   validateCallback,
   type ServerMetadata,
   type TokenSet,
-} from '../../src/protocol.js';
-import type { TransactionRecord } from '../../src/transaction-store.js';
+} from '../../src/protocol/protocol.js';
+import type { TransactionRecord } from '../../src/storage/transaction-store.js';
 import { nowSeconds } from '../helpers/jwt.js';
 import {
   ACCESS_TOKEN,

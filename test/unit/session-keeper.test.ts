@@ -1,12 +1,12 @@
 /// <reference types="mocha" />
 import { expect, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
-import { resolveConfig } from '../../src/config.js';
+import { resolveConfig } from '../../src/protocol/config.js';
 import type { LogoutReason } from '../../src/events.js';
 import type { PkceLoginError } from '../../src/errors.js';
-import { renewalTime, RenewalSchedule } from '../../src/renewal-schedule.js';
-import { SessionKeeper, type Session } from '../../src/session-keeper.js';
-import { indexedDbSessionStore } from '../../src/session-store.js';
+import { renewalTime, RenewalSchedule } from '../../src/session/renewal-schedule.js';
+import { SessionKeeper, type Session } from '../../src/session/session-keeper.js';
+import { indexedDbSessionStore } from '../../src/storage/session-store.js';
 import { ISSUER, TOKEN_ENDPOINT, installFakeProvider, json, networkFailure, providerMetadata, type FakeProvider } from '../helpers/provider.js';
 
 /** A host that records what the keeper tells it. */
@@ -14,13 +14,13 @@ class RecordingHost {
   changed: Session[] = [];
   ended: LogoutReason[] = [];
   failures: PkceLoginError[] = [];
-  __sessionChanged(session: Session) {
+  sessionChanged(session: Session) {
     this.changed.push(session);
   }
-  __sessionEnded(reason: LogoutReason) {
+  sessionEnded(reason: LogoutReason) {
     this.ended.push(reason);
   }
-  __renewalFailed(error: PkceLoginError) {
+  renewalFailed(error: PkceLoginError) {
     this.failures.push(error);
   }
 }

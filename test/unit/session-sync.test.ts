@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 import { expect } from '@open-wc/testing';
-import { holdLock, lockShared } from '../../src/session-sync.js';
+import { holdLock, lockShared } from '../../src/session/session-sync.js';
 
 /** A promise and its resolver. */
 function gate(): { promise: Promise<void>; open: () => void } {

@@ -1,9 +1,9 @@
 /// <reference types="mocha" />
 import { expect } from '@open-wc/testing';
 import { createStore, get, set, type UseStore } from 'idb-keyval';
-import { indexedDbTransactionStore, isTransactionRecord, type TransactionRecord } from '../../src/transaction-store.js';
+import { indexedDbTransactionStore, isTransactionRecord, type TransactionRecord } from '../../src/storage/transaction-store.js';
 import { CLIENT_ID, ISSUER, providerMetadata } from '../helpers/provider.js';
-import type { ServerMetadata } from '../../src/protocol.js';
+import type { ServerMetadata } from '../../src/protocol/protocol.js';
 
 const OWNER = { issuer: ISSUER, clientId: CLIENT_ID };
 

@@ -21,34 +21,34 @@ export function renewalTime(receivedAt: number, expiresAt: number): number {
 
 /** Calls `renew` once its moment has come, however the page slept in between. */
 export class RenewalSchedule {
-  private __due = Infinity;
-  private __timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly __renew: () => void;
-  private readonly __check = (): void => {
-    if (Date.now() >= this.__due) {
+  #due = Infinity;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #renew: () => void;
+  readonly #check = (): void => {
+    if (Date.now() >= this.#due) {
       this.stop();
-      this.__renew();
+      this.#renew();
     }
   };
 
   /** @param renew called when a renewal is due; it schedules the next one itself */
   constructor(renew: () => void) {
-    this.__renew = renew;
+    this.#renew = renew;
   }
 
   /** Plans the call to `renew` for the moment `due` (epoch milliseconds), replacing any other. */
   schedule(due: number): void {
     this.stop();
-    this.__due = due;
+    this.#due = due;
     // Timers cap at about 24.8 days; a longer wait is re-planned by the wake-up events.
-    this.__timer = setTimeout(this.__check, Math.min(this.__due - Date.now(), 2 ** 31 - 1));
-    for (const type of WAKE_EVENTS) globalThis.addEventListener(type, this.__check);
+    this.#timer = setTimeout(this.#check, Math.min(this.#due - Date.now(), 2 ** 31 - 1));
+    for (const type of WAKE_EVENTS) globalThis.addEventListener(type, this.#check);
   }
 
   /** Cancels the planned renewal. */
   stop(): void {
-    clearTimeout(this.__timer);
-    this.__due = Infinity;
-    for (const type of WAKE_EVENTS) globalThis.removeEventListener(type, this.__check);
+    clearTimeout(this.#timer);
+    this.#due = Infinity;
+    for (const type of WAKE_EVENTS) globalThis.removeEventListener(type, this.#check);
   }
 }

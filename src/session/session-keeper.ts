@@ -9,12 +9,12 @@
  * @packageDocumentation
  */
 
-import type { ResolvedConfig } from './config.js';
-import type { PkceLoginError } from './errors.js';
-import type { LogoutReason } from './events.js';
-import { dpopHandle, refreshTokens, toPkceLoginError, type DPoPHandle, type ServerMetadata, type TokenSet } from './protocol.js';
+import type { ResolvedConfig } from '../protocol/config.js';
+import type { PkceLoginError } from '../errors.js';
+import type { LogoutReason } from '../events.js';
+import { dpopHandle, refreshTokens, toPkceLoginError, type DPoPHandle, type ServerMetadata, type TokenSet } from '../protocol/protocol.js';
 import { RenewalSchedule, renewalTime } from './renewal-schedule.js';
-import { indexedDbSessionStore, noSessionStore, type SessionStore } from './session-store.js';
+import { indexedDbSessionStore, noSessionStore, type SessionStore } from '../storage/session-store.js';
 import { openSyncChannel, withLock, type SyncMessage } from './session-sync.js';
 
 /** A signed-in session. */
@@ -28,11 +28,11 @@ export interface Session {
 /** What the session keeper tells the element. */
 export interface SessionHost {
   /** The session was renewed, or started in another tab or element: emit `token` (and `login` if signed out). */
-  __sessionChanged(session: Session): void;
+  sessionChanged(session: Session): void;
   /** The session ended in another tab, or expired: become signed out. */
-  __sessionEnded(reason: LogoutReason): void;
+  sessionEnded(reason: LogoutReason): void;
   /** A renewal failed for a reason other than an ended session (offline …); it is tried again later. */
-  __renewalFailed(error: PkceLoginError): void;
+  renewalFailed(error: PkceLoginError): void;
 }
 
 /** The client a session belongs to: issuer and client id. */
@@ -50,32 +50,32 @@ export class SessionKeeper {
 
   /** The element's configuration; its issuer, client id and session mode never change. */
   config: ResolvedConfig;
-  private readonly __host: SessionHost;
-  private readonly __key: string;
-  private readonly __store: SessionStore;
-  // A failed renewal is reported to the host (`__renewalFailed`) and tried again: nothing to reject to.
-  private readonly __schedule = new RenewalSchedule(() => void this.renew().catch(() => undefined));
-  private __channel: ReturnType<typeof openSyncChannel> | undefined;
-  private __dpop: DPoPHandle | undefined;
-  private __renewal: Promise<void> | undefined;
+  readonly #host: SessionHost;
+  readonly #key: string;
+  readonly #store: SessionStore;
+  // A failed renewal is reported to the host (`renewalFailed`) and tried again: nothing to reject to.
+  readonly #schedule = new RenewalSchedule(() => void this.renew().catch(() => undefined));
+  #channel: ReturnType<typeof openSyncChannel> | undefined;
+  #dpop: DPoPHandle | undefined;
+  #renewal: Promise<void> | undefined;
 
   constructor(config: ResolvedConfig, host: SessionHost) {
     this.config = config;
-    this.__host = host;
-    this.__key = sessionKey(config);
-    this.__store = config.session === 'persistent' ? indexedDbSessionStore() : noSessionStore;
+    this.#host = host;
+    this.#key = sessionKey(config);
+    this.#store = config.session === 'persistent' ? indexedDbSessionStore() : noSessionStore;
     this.open();
   }
 
   /** Listens to the other tabs and keeps the renewal schedule (again, after {@link close}). */
   open(): void {
-    if (this.config.session === 'persistent') this.__channel ??= openSyncChannel((message) => void this.__receive(message));
-    if (this.session) this.__use(this.session);
+    if (this.config.session === 'persistent') this.#channel ??= openSyncChannel((message) => void this.#receive(message));
+    if (this.session) this.#use(this.session);
   }
 
   /** The DPoP handle of the current session, when its tokens are DPoP-bound. */
   dpop(): DPoPHandle | undefined {
-    return (this.__dpop ??= dpopHandle(this.config, this.session?.dpopKey));
+    return (this.#dpop ??= dpopHandle(this.config, this.session?.dpopKey));
   }
 
   /**
@@ -83,9 +83,9 @@ export class SessionKeeper {
    * Resolves to `undefined` (and forgets the stored session) when it cannot be restored.
    */
   async restore(): Promise<Session | undefined> {
-    const stored = await this.__store.get(this.__key);
+    const stored = await this.#store.get(this.#key);
     if (!stored) return undefined;
-    this.__use(stored);
+    this.#use(stored);
     if (stored.tokens.expiresAt > Date.now()) return stored;
     try {
       await this.renew(true);
@@ -93,16 +93,16 @@ export class SessionKeeper {
       // Unreachable provider: signed out for now; the stored session stays for a later visit.
     }
     if (this.session && this.session.tokens.expiresAt > Date.now()) return this.session;
-    this.__forget();
+    this.#forget();
     return undefined;
   }
 
   /** Starts keeping a session that just began here (a completed login); `save` stores and announces it. */
   async begin(session: Session, save: boolean): Promise<void> {
-    this.__use(session);
+    this.#use(session);
     if (save) {
-      await this.__store.set(this.__key, { version: 1, ...session });
-      this.__announce('session');
+      await this.#store.set(this.#key, { version: 1, ...session });
+      this.#announce('session');
     }
   }
 
@@ -111,106 +111,106 @@ export class SessionKeeper {
    * session already renewed by another takes that. An `invalid_grant` first re-reads the stored
    * session (another tab may have rotated the refresh token), and only then ends the session.
    *
-   * @param quiet for restores: no `__sessionChanged` / `__renewalFailed` calls
+   * @param quiet for restores: no `sessionChanged` / `renewalFailed` calls
    */
   renew(quiet = false): Promise<void> {
-    return (this.__renewal ??= this.__renew(quiet).finally(() => (this.__renewal = undefined)));
+    return (this.#renewal ??= this.#renew(quiet).finally(() => (this.#renewal = undefined)));
   }
 
   /** Forgets the session here and in every tab; resolves to the tokens it had, for revocation. */
   async end(): Promise<Session | undefined> {
     const session = this.session;
-    this.__forget();
-    await this.__store.delete(this.__key);
-    if (session) this.__announce('logout');
+    this.#forget();
+    await this.#store.delete(this.#key);
+    if (session) this.#announce('logout');
     return session;
   }
 
   /** Stops timers and listening (the element left the page); the session stays. */
   close(): void {
-    this.__schedule.stop();
-    this.__channel?.close();
-    this.__channel = undefined;
+    this.#schedule.stop();
+    this.#channel?.close();
+    this.#channel = undefined;
   }
 
-  private async __renew(quiet: boolean): Promise<void> {
+  async #renew(quiet: boolean): Promise<void> {
     const current = this.session;
     if (!current?.tokens.refreshToken) {
-      if (current && current.tokens.expiresAt <= Date.now()) await this.__expire(quiet);
+      if (current && current.tokens.expiresAt <= Date.now()) await this.#expire(quiet);
       return;
     }
     try {
-      const { result } = await withLock(`renew ${this.__key}`, async (): Promise<[Session, boolean]> => {
-        const stored = await this.__store.get(this.__key);
+      const { result } = await withLock(`renew ${this.#key}`, async (): Promise<[Session, boolean]> => {
+        const stored = await this.#store.get(this.#key);
         const latest = stored?.tokens.refreshToken ? stored : current;
         if (latest.tokens.accessToken !== current.tokens.accessToken && renewalTime(latest.tokens.receivedAt, latest.tokens.expiresAt) > Date.now()) {
           return [latest, false];
         }
-        this.__use(latest);
+        this.#use(latest);
         const tokens = await refreshTokens(this.config, latest.metadata, latest.tokens, this.dpop());
         const session = { ...latest, tokens };
-        await this.__store.set(this.__key, { version: 1, ...session });
+        await this.#store.set(this.#key, { version: 1, ...session });
         return [session, true];
       });
       const [renewed, refreshedHere] = result;
       // Another tab's announcement may have delivered this very session while this one waited.
       if (renewed.tokens.accessToken === this.session?.tokens.accessToken) return;
-      this.__use(renewed);
-      if (refreshedHere) this.__announce('session');
-      if (!quiet) this.__host.__sessionChanged(renewed);
+      this.#use(renewed);
+      if (refreshedHere) this.#announce('session');
+      if (!quiet) this.#host.sessionChanged(renewed);
     } catch (cause) {
       const error = toPkceLoginError(cause);
       if (error.code === 'invalid_grant') {
-        await this.__expire(quiet);
+        await this.#expire(quiet);
       } else {
-        this.__schedule.schedule(Date.now() + RETRY_MS);
-        if (!quiet) this.__host.__renewalFailed(error);
+        this.#schedule.schedule(Date.now() + RETRY_MS);
+        if (!quiet) this.#host.renewalFailed(error);
         throw error;
       }
     }
   }
 
   /** Takes a session read from the store or sent by the provider, and plans its renewal. */
-  private __use(session: Session): void {
-    if (session.dpopKey !== this.session?.dpopKey) this.__dpop = undefined;
+  #use(session: Session): void {
+    if (session.dpopKey !== this.session?.dpopKey) this.#dpop = undefined;
     this.session = session;
     const { refreshToken, receivedAt, expiresAt } = session.tokens;
-    this.__schedule.schedule(refreshToken ? renewalTime(receivedAt, expiresAt) : expiresAt);
+    this.#schedule.schedule(refreshToken ? renewalTime(receivedAt, expiresAt) : expiresAt);
   }
 
-  private __forget(): void {
+  #forget(): void {
     this.session = undefined;
-    this.__dpop = undefined;
-    this.__schedule.stop();
+    this.#dpop = undefined;
+    this.#schedule.stop();
   }
 
   /** The session can no longer be renewed: forget it everywhere. */
-  private async __expire(quiet: boolean): Promise<void> {
+  async #expire(quiet: boolean): Promise<void> {
     const had = this.session !== undefined;
-    this.__forget();
-    await this.__store.delete(this.__key);
-    this.__announce('logout');
-    if (had && !quiet) this.__host.__sessionEnded('expired');
+    this.#forget();
+    await this.#store.delete(this.#key);
+    this.#announce('logout');
+    if (had && !quiet) this.#host.sessionEnded('expired');
   }
 
-  private __announce(type: SyncMessage['type']): void {
-    this.__channel?.post({ type, key: this.__key });
+  #announce(type: SyncMessage['type']): void {
+    this.#channel?.post({ type, key: this.#key });
   }
 
   /** Another tab (or element) started, renewed or ended this client's session. */
-  private async __receive(message: SyncMessage): Promise<void> {
-    if (message.key !== this.__key) return;
+  async #receive(message: SyncMessage): Promise<void> {
+    if (message.key !== this.#key) return;
     if (message.type === 'logout') {
       if (this.session) {
-        this.__forget();
-        this.__host.__sessionEnded('other-tab');
+        this.#forget();
+        this.#host.sessionEnded('other-tab');
       }
       return;
     }
-    const stored = await this.__store.get(this.__key);
+    const stored = await this.#store.get(this.#key);
     if (stored && stored.tokens.accessToken !== this.session?.tokens.accessToken) {
-      this.__use(stored);
-      this.__host.__sessionChanged(stored);
+      this.#use(stored);
+      this.#host.sessionChanged(stored);
     }
   }
 }

@@ -13,7 +13,7 @@
  */
 
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import type { ServerMetadata } from './protocol.js';
+import type { ServerMetadata } from '../protocol/protocol.js';
 
 /** What the callback needs to finish a login without another discovery request. */
 export interface TransactionRecord {

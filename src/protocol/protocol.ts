@@ -14,8 +14,8 @@
 
 import * as oauth from 'oauth4webapi';
 import { invalid, isLoopbackHost, type ResolvedConfig } from './config.js';
-import { PkceLoginError } from './errors.js';
-import type { TransactionRecord } from './transaction-store.js';
+import { PkceLoginError } from '../errors.js';
+import type { TransactionRecord } from '../storage/transaction-store.js';
 
 /** Provider metadata (RFC 8414 / OIDC Discovery), with the explicit endpoints applied. */
 export type ServerMetadata = oauth.AuthorizationServer;

@@ -9,7 +9,7 @@
  */
 
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
-import type { ServerMetadata, TokenSet } from './protocol.js';
+import type { ServerMetadata, TokenSet } from '../protocol/protocol.js';
 import { withTimeout } from './transaction-store-fallback.js';
 
 /** A session as stored. The DPoP key pair's private half is not extractable. */

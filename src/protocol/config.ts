@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 
-import { PkceLoginError } from './errors.js';
+import { PkceLoginError } from '../errors.js';
 
 /** The raw values the element holds, as set through attributes or properties. */
 export interface ConfigInput {

@@ -1,0 +1,52 @@
+/**
+ * The language of the element's UI: the `lang` of the element or of its nearest ancestor that has
+ * one, else the document's; any string can be replaced through the host's `messages`.
+ *
+ * @packageDocumentation
+ */
+
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { message, type PkceLoginMessages } from '../ui/messages.js';
+
+/** What the localization controller needs of its element. */
+export type LocalizedHost = ReactiveControllerHost &
+  HTMLElement & {
+    /** Overrides for any UI string; the others follow the language. */
+    messages: Partial<PkceLoginMessages>;
+  };
+
+/**
+ * Picks the UI's language and strings, and re-renders the host when a `lang` attribute changes
+ * anywhere above it in the document (the document's own, or an ancestor's). The element's own
+ * `lang` is observed by the element itself, synchronously.
+ */
+export class LocalizationController implements ReactiveController {
+  readonly #host: LocalizedHost;
+  #observer: MutationObserver | undefined;
+
+  constructor(host: LocalizedHost) {
+    this.#host = host;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.#observer ??= new MutationObserver(() => this.#host.requestUpdate());
+    // The whole document: the document's `lang` and any ancestor's (a shadow root is not
+    // crossed; an element inside one follows the `lang` it finds at its next render).
+    this.#observer.observe(document.documentElement, { attributeFilter: ['lang'], subtree: true });
+  }
+
+  hostDisconnected(): void {
+    this.#observer?.disconnect();
+  }
+
+  /** The language tag of the UI, as found (`''` when no element says). */
+  get lang(): string {
+    return (this.#host.closest<HTMLElement>('[lang]') ?? document.documentElement).lang;
+  }
+
+  /** The UI string `key`: from the host's `messages`, else in the UI's language. */
+  message(key: keyof PkceLoginMessages): string {
+    return this.#host.messages[key] ?? message(this.lang, key);
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * The login flow of one element (SPEC §1): configuration, discovery prefetch, starting a login
+ * (redirect or popup), completing the provider's response with one code exchange per page,
+ * logout, and a page restored from the back-forward cache.
+ *
+ * The element owns its status and its events; this controller reports through
+ * {@link LoginFlowCallbacks}.
+ *
+ * @packageDocumentation
+ */
+
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { PkceLoginError } from '../errors.js';
+import type { LogoutReason, TokenEventDetail } from '../events.js';
+import { readCallback, sameOriginUrl, withoutCallbackParams, type CallbackResponse } from '../protocol/callback-url.js';
+import { resolveConfig, type ConfigInput, type ResolvedConfig } from '../protocol/config.js';
+import {
+  createAuthorizationRequest,
+  createDpopKey,
+  discover,
+  dpopHandle,
+  exchangeCode,
+  toPkceLoginError,
+  validateCallback,
+  withUserinfo,
+  type AuthorizationParams,
+  type ServerMetadata,
+} from '../protocol/protocol.js';
+import { sessionKey, type Session } from '../session/session-keeper.js';
+import { holdLock, lockShared } from '../session/session-sync.js';
+import { indexedDbTransactionStore, type TransactionStore } from '../storage/transaction-store.js';
+import { fallbackTransactionStore, webStorageTransactionStore } from '../storage/transaction-store-fallback.js';
+import { POPUP_STATE_PREFIX, relayPopupResponse, type PopupController } from './popup-controller.js';
+import type { SessionController } from './session-controller.js';
+
+/** Where the element is in its life: reflected as the `status` attribute, for CSS. */
+export type PkceLoginStatus = 'loading' | 'signed-out' | 'signing-in' | 'signed-in';
+
+/** What the login flow tells, and asks of, the element. */
+export interface LoginFlowCallbacks {
+  /** The element's status now. */
+  status(): PkceLoginStatus;
+  /** Sets the element's status. */
+  setStatus(status: PkceLoginStatus): void;
+  /** Signed in with the session controller's session: `token`, and `login` when it was signed out. */
+  signIn(restored: boolean, returnTo?: string): void;
+  /** Signed out: `logout` when it was signed in. */
+  signOut(reason: LogoutReason, wasSignedIn: boolean): void;
+  /** Tokens usable from now on, before the login completes. */
+  token(detail: TokenEventDetail): void;
+  /** One failure; `quiet` when nobody asked for the work that failed. */
+  error(error: PkceLoginError, quiet?: boolean): void;
+  /** Sends the browser to the provider. */
+  navigate(url: URL): void;
+  /** The element's extra authorization parameters. */
+  authorizationParams(): AuthorizationParams;
+  /** The UI's language, sent as `ui_locales`. */
+  uiLocale(): string | undefined;
+}
+
+/** Options of a login. */
+export interface LoginOptions {
+  /** Merged over the `authorizationParams` property for this login. */
+  authorizationParams?: AuthorizationParams;
+  /** Same-origin URL the page lands on after the callback; anything else is refused. */
+  returnTo?: string;
+}
+
+interface PageLogin {
+  /** The new session; none when another tab completed the login and stored it. */
+  session: Session | undefined;
+  returnTo: string | undefined;
+}
+
+/** Logins completed (or completing) on this page, by client: see {@link sessionKey}. */
+const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
+
+/** Runs one element's login flow. */
+export class LoginFlowController implements ReactiveController {
+  readonly #host: ReactiveControllerHost;
+  readonly #input: ConfigInput;
+  readonly #callbacks: LoginFlowCallbacks;
+  readonly #session: SessionController;
+  readonly #popup: PopupController;
+  #config: ResolvedConfig | undefined;
+  #configError: PkceLoginError | undefined;
+  #metadataRequest: Promise<ServerMetadata> | undefined;
+  #started = false;
+  readonly #transactions: TransactionStore = fallbackTransactionStore([
+    indexedDbTransactionStore,
+    // Memory would not survive the redirect: without either store a login is storage_unavailable.
+    () => webStorageTransactionStore(() => sessionStorage),
+  ]);
+
+  /**
+   * @param input the element: its configuration attributes, read at each {@link configure}
+   */
+  constructor(
+    host: ReactiveControllerHost,
+    input: ConfigInput,
+    session: SessionController,
+    popup: PopupController,
+    callbacks: LoginFlowCallbacks,
+  ) {
+    this.#host = host;
+    this.#input = input;
+    this.#session = session;
+    this.#popup = popup;
+    this.#callbacks = callbacks;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    globalThis.addEventListener('pageshow', this.#handlePageShow);
+    if (this.#started) return;
+    this.#started = true;
+    // After the first update, so that properties set right after creation are in place.
+    void this.#host.updateComplete.then(() => this.#start());
+  }
+
+  hostDisconnected(): void {
+    globalThis.removeEventListener('pageshow', this.#handlePageShow);
+  }
+
+  /** Why the configuration is invalid, if it is. */
+  get configError(): PkceLoginError | undefined {
+    return this.#configError;
+  }
+
+  /**
+   * Resolves the configuration from the element's attributes again: a configuration attribute
+   * changed. Stops a pending popup login, and prefetches discovery when signed out.
+   */
+  reconfigure(): void {
+    this.#popup.stop();
+    const config = this.#configure();
+    if (config && !this.#session.active) this.#prefetchMetadata(config);
+  }
+
+  /** Starts a login: see `PkceLogin.login`. Reports failures as one `error`; never rejects. */
+  async login(options: LoginOptions): Promise<void> {
+    const callbacks = this.#callbacks;
+    if (callbacks.status() === 'signing-in') return;
+    const config = this.#config ?? this.#configure();
+    if (!config) return callbacks.error(this.#configError!);
+    const returnTo = options.returnTo === undefined ? undefined : sameOriginUrl(options.returnTo, new URL(location.href));
+    if (options.returnTo !== undefined && !returnTo) {
+      return callbacks.error(new PkceLoginError('invalid_config', `"returnTo" must be on this origin: ${options.returnTo}`));
+    }
+    // Before any await: the popup needs the user activation of the click.
+    const popup = config.mode === 'popup' ? this.#popup.open() : null;
+    callbacks.setStatus('signing-in');
+    try {
+      const metadata = await this.#metadataFor(config);
+      const { url, record } = await createAuthorizationRequest(config, {
+        metadata,
+        authorizationParams: { ...callbacks.authorizationParams(), ...options.authorizationParams },
+        uiLocales: callbacks.uiLocale(),
+        returnTo: popup ? undefined : returnTo?.href,
+        statePrefix: popup ? POPUP_STATE_PREFIX : undefined,
+        // RFC 9449: a new key for each login, when the provider supports DPoP.
+        dpopKey: metadata.dpop_signing_alg_values_supported?.includes('ES256') ? await createDpopKey() : undefined,
+      });
+      try {
+        await this.#transactions.put(record);
+      } catch (cause) {
+        throw new PkceLoginError('storage_unavailable', 'IndexedDB unavailable', undefined, cause);
+      }
+      if (!popup) return callbacks.navigate(url);
+      this.#popup.wait(record.state, url, {
+        // The opener's address stays as it is.
+        response: async (params) => ((await this.#completeLogin(config, params)) ? callbacks.signIn(false) : this.#settle()),
+        closed: () => {
+          this.#settle();
+          callbacks.error(new PkceLoginError('popup_closed', 'popup closed'));
+        },
+      });
+    } catch (error) {
+      if (popup) this.#popup.stop();
+      this.#settle();
+      callbacks.error(toPkceLoginError(error));
+    }
+  }
+
+  /**
+   * Signs out: forgets the session here and in every tab, reports it, revokes the refresh token,
+   * then (unless `local`) sends the browser to the provider's end-session endpoint.
+   */
+  async logout(local: boolean): Promise<void> {
+    const config = this.#config;
+    if (!config) return;
+    pageLogins.delete(sessionKey(config));
+    const ended = await this.#session.end();
+    this.#callbacks.signOut('user', ended !== undefined);
+    if (!ended) return;
+    // No await without a refresh token: the provider's page follows the `logout` event at once.
+    const revoking = ended.revoke();
+    if (revoking) await revoking;
+    const url = !local && ended.endSessionUrl();
+    if (url) this.#callbacks.navigate(url);
+  }
+
+  async #start(): Promise<void> {
+    const callbacks = this.#callbacks;
+    const config = this.#configure();
+    if (!config) {
+      callbacks.setStatus('signed-out');
+      callbacks.error(this.#configError!, true);
+      return;
+    }
+    let callback = readCallback(new URL(location.href), config.redirectUri);
+    // In a login popup: the page that opened it completes the login.
+    if (callback && relayPopupResponse(callback.params)) callback = undefined;
+    // One exchange per callback, shared by every element of this page for the same client
+    // (two widgets, or a framework mounting the element twice).
+    const key = sessionKey(config);
+    if (callback) pageLogins.set(key, this.#completeLogin(config, callback.params, callback.location));
+    const login = await pageLogins.get(key);
+    if (login) {
+      // The element that completed the login has stored and announced the session already.
+      if (login.session) await this.#session.begin(login.session, false);
+      else await this.#session.restore();
+      callbacks.signIn(!callback, callback && login.returnTo);
+      return;
+    }
+    if (await this.#session.restore()) {
+      callbacks.signIn(true);
+      return;
+    }
+    callbacks.setStatus('signed-out');
+    this.#prefetchMetadata(config);
+  }
+
+  /**
+   * Handles the provider's redirect back to this page (SPEC §1.3), or (without `where`) the
+   * response a login popup relayed. Reports a failure as an `error` event and resolves to
+   * `undefined`.
+   *
+   * @param where where the response is in this page's address, to remove it from there
+   */
+  async #completeLogin(
+    config: ResolvedConfig,
+    params: URLSearchParams,
+    where?: CallbackResponse['location'],
+  ): Promise<PageLogin | undefined> {
+    const callbacks = this.#callbacks;
+    callbacks.setStatus('signing-in');
+    const page = new URL(location.href);
+    try {
+      const states = params.getAll('state');
+      const state = states.length === 1 ? states[0]! : '';
+      // The transaction is taken out once (an IndexedDB transaction), so one tab completes a
+      // callback. It holds a lock meanwhile: a tab that finds the transaction gone while another
+      // holds that lock (the same callback URL opened twice) waits for it, then takes the stored
+      // session.
+      const lock = `callback ${state}`;
+      let underWay = false;
+      const result = await holdLock(lock, async () => {
+        // The store never rejects: an unreadable store is a missing transaction.
+        const record = state ? await this.#transactions.consume(state, config) : undefined;
+        // null: the login of another element on this page (another client), which reads the
+        // response after this one; until then it stays in the address bar.
+        if (record !== null && where) history.replaceState(history.state, '', withoutCallbackParams(page, where));
+        if (record === undefined && state) underWay = await lockShared(lock);
+        if (!record) return record;
+        const dpop = dpopHandle(config, record.dpopKey);
+        const tokens = await exchangeCode(config, record, validateCallback(record, params), dpop);
+        const session: Session = { tokens, metadata: record.metadata, dpopKey: dpop && record.dpopKey };
+        // The tokens are usable at once (getAccessToken, fetch): `token` goes out before the
+        // profile is completed and the session stored; `login` follows when both are done.
+        await this.#session.begin(session, false);
+        callbacks.token(this.#session.tokenDetail()!);
+        session.tokens = await withUserinfo(config, record.metadata, tokens, dpop);
+        await this.#session.begin(session, true);
+        return { session, returnTo: record.returnTo && sameOriginUrl(record.returnTo, page)?.href };
+      });
+      if (result === null) return undefined;
+      const login = result ?? (underWay && (await this.#session.restore()) ? { session: undefined, returnTo: undefined } : undefined);
+      if (!login) {
+        throw new PkceLoginError(
+          'state_mismatch',
+          'no login in progress for this response (used, expired, or from another browser)',
+        );
+      }
+      if (login.returnTo) history.replaceState(history.state, '', login.returnTo);
+      return login;
+    } catch (error) {
+      // Usable at once for a handler of the error; a stored session may still sign it in.
+      callbacks.setStatus('signed-out');
+      callbacks.error(toPkceLoginError(error));
+      return undefined;
+    }
+  }
+
+  /** Resolves the configuration from the current attributes; remembers the error when invalid. */
+  #configure(): ResolvedConfig | undefined {
+    this.#metadataRequest = undefined;
+    try {
+      const config = resolveConfig(this.#input, new URL(location.href));
+      if (this.#session.configure(config)) this.#callbacks.signOut('user', true);
+      this.#config = config;
+      this.#configError = undefined;
+    } catch (error) {
+      this.#config = undefined;
+      this.#configError = toPkceLoginError(error);
+    }
+    this.#host.requestUpdate();
+    return this.#config;
+  }
+
+  /** Starts discovery in the background so that a click navigates without waiting on it. */
+  #prefetchMetadata(config: ResolvedConfig): void {
+    const request = discover(config);
+    this.#metadataRequest = request;
+    request.catch((error: unknown) => {
+      if (this.#metadataRequest !== request) return;
+      this.#metadataRequest = undefined;
+      // A login waiting on this request reports the failure itself.
+      if (this.#callbacks.status() !== 'signing-in') this.#callbacks.error(toPkceLoginError(error), true);
+    });
+  }
+
+  #metadataFor(config: ResolvedConfig): Promise<ServerMetadata> {
+    return this.#metadataRequest ?? (this.#metadataRequest = discover(config));
+  }
+
+  /** A page restored from the back-forward cache after leaving for the provider is usable again. */
+  readonly #handlePageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted && this.#callbacks.status() === 'signing-in') this.#settle();
+  };
+
+  /** Signed in with a session, else signed out. */
+  #settle(): void {
+    this.#callbacks.setStatus(this.#session.active ? 'signed-in' : 'signed-out');
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The element's signed-in session: one {@link SessionKeeper} per client, listening to the other
+ * tabs and renewing on schedule while the element is in the document.
+ *
+ * The session (tokens, refresh token, DPoP key) lives in a private field of this controller and
+ * never leaves it: the element asks for the user's claims, the `token` event's detail, an access
+ * token, or a request sent with it. Nothing here returns the refresh token or the DPoP key.
+ *
+ * @packageDocumentation
+ */
+
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { PkceLoginError } from '../errors.js';
+import type { LogoutReason, TokenEventDetail, UserClaims } from '../events.js';
+import type { ResolvedConfig } from '../protocol/config.js';
+import { endSessionUrl, resourceFetch, revokeToken } from '../protocol/protocol.js';
+import { SessionKeeper, sessionKey, type Session } from '../session/session-keeper.js';
+import { renewalTime } from '../session/renewal-schedule.js';
+
+/** What the session controller tells the element. */
+export interface SessionCallbacks {
+  /** The session was renewed, or started in another tab or element. */
+  changed(): void;
+  /** The session ended in another tab, or expired. */
+  ended(reason: LogoutReason): void;
+  /** A background renewal failed (offline …); it is tried again later. */
+  renewalFailed(error: PkceLoginError): void;
+}
+
+/** A session just forgotten by {@link SessionController.end}: what is left to do at the provider. */
+export interface EndedSession {
+  /** Revokes the refresh token (RFC 7009); `undefined` when there is none to revoke. */
+  revoke(): Promise<void> | undefined;
+  /** The provider's end-session URL (OIDC RP-Initiated Logout), when it has one. */
+  endSessionUrl(): URL | undefined;
+}
+
+/** Keeps the element's session. */
+export class SessionController implements ReactiveController {
+  #keeper: SessionKeeper | undefined;
+  readonly #callbacks: SessionCallbacks;
+
+  constructor(host: ReactiveControllerHost, callbacks: SessionCallbacks) {
+    this.#callbacks = callbacks;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.#keeper?.open();
+  }
+
+  hostDisconnected(): void {
+    this.#keeper?.close();
+  }
+
+  /**
+   * Follows a new configuration: the same client and session mode keep their session, any other
+   * gets a keeper of its own.
+   *
+   * @returns whether a session was dropped for another client's
+   */
+  configure(config: ResolvedConfig): boolean {
+    const keeper = this.#keeper;
+    if (keeper && sessionKey(keeper.config) === sessionKey(config) && keeper.config.session === config.session) {
+      keeper.config = config;
+      return false;
+    }
+    keeper?.close();
+    const callbacks = this.#callbacks;
+    // A closure, not this controller, is the keeper's host: nothing public calls into it.
+    this.#keeper = new SessionKeeper(config, {
+      sessionChanged: () => callbacks.changed(),
+      sessionEnded: (reason) => callbacks.ended(reason),
+      renewalFailed: (error) => callbacks.renewalFailed(error),
+    });
+    return keeper?.session !== undefined;
+  }
+
+  /** True while there is a session. */
+  get active(): boolean {
+    return this.#keeper?.session !== undefined;
+  }
+
+  /** The signed-in user's claims (ID token claims merged with userinfo), or `null`. */
+  get user(): UserClaims | null {
+    return (this.#keeper?.session?.tokens.claims as UserClaims | undefined) ?? null;
+  }
+
+  /** The `token` event's detail for the current tokens: never the refresh token. */
+  tokenDetail(): TokenEventDetail | undefined {
+    const tokens = this.#keeper?.session?.tokens;
+    if (!tokens) return undefined;
+    const { accessToken, tokenType, expiresAt, scope, idToken } = tokens;
+    return { accessToken, tokenType, expiresAt, scope, ...(idToken && { idToken }) };
+  }
+
+  /** Reads the stored session (renewed first when expired); resolves to whether there is one. */
+  async restore(): Promise<boolean> {
+    return (await this.#keeper?.restore()) !== undefined;
+  }
+
+  /** Starts keeping a session that just began here (a completed login); `save` stores and announces it. */
+  begin(session: Session, save: boolean): Promise<void> {
+    return this.#keeper!.begin(session, save);
+  }
+
+  /**
+   * Resolves to a valid access token, renewed first when due. Rejects with `login_required` when
+   * signed out or when the token has expired.
+   */
+  async accessToken(): Promise<string> {
+    const keeper = this.#keeper;
+    const current = keeper?.session?.tokens;
+    if (current?.refreshToken && renewalTime(current.receivedAt, current.expiresAt) <= Date.now()) {
+      await keeper!.renew().catch(() => undefined);
+    }
+    const tokens = keeper?.session?.tokens;
+    if (!tokens || tokens.expiresAt <= Date.now()) {
+      throw new PkceLoginError('login_required', 'not signed in, or the session has expired');
+    }
+    return tokens.accessToken;
+  }
+
+  /**
+   * Sends `request` with the access token (and a DPoP proof for DPoP-bound tokens). On a 401 the
+   * token is renewed and the request sent once more.
+   */
+  async fetch(request: Request, body: ArrayBuffer | null): Promise<Response> {
+    const send = async () => resourceFetch(request, body, await this.accessToken(), this.#keeper?.dpop());
+    const response = await send();
+    if (response.status !== 401 || !this.#keeper?.session?.tokens.refreshToken) return response;
+    await this.#keeper.renew();
+    return send();
+  }
+
+  /** Forgets the session here and in every tab; resolves to what is left to do at the provider. */
+  async end(): Promise<EndedSession | undefined> {
+    const keeper = this.#keeper;
+    const session = await keeper?.end();
+    if (!keeper || !session) return undefined;
+    const { config } = keeper;
+    const { tokens, metadata } = session;
+    return {
+      revoke: () => (tokens.refreshToken ? revokeToken(config, metadata, tokens.refreshToken) : undefined),
+      endSessionUrl: () =>
+        endSessionUrl(metadata, {
+          clientId: config.clientId,
+          postLogoutRedirectUri: config.postLogoutRedirectUri,
+          idToken: tokens.idToken,
+        }),
+    };
+  }
+}
