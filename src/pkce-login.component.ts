@@ -76,7 +76,10 @@ const CONFIG_PROPERTIES: ReadonlySet<PropertyKey> = new Set([
 export class PkceLogin extends LitElement {
   static override styles = pkceLoginStyles;
 
-  /** The element's own `lang` re-renders it at once (an ancestor's is observed by the localization controller). */
+  /**
+   * The element's own `lang` re-renders it at once (an ancestor's is observed by the localization controller).
+   * @internal
+   */
   static override get observedAttributes(): string[] {
     return [...super.observedAttributes, 'lang'];
   }
@@ -185,17 +188,22 @@ export class PkceLogin extends LitElement {
     return this._status === 'signed-in';
   }
 
+  /** @internal */
   override connectedCallback(): void {
     super.connectedCallback();
     this.setAttribute('status', this._status);
   }
 
+  /** @internal */
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     super.attributeChangedCallback(name, old, value);
     if (name === 'lang') this.requestUpdate();
   }
 
-  /** A configuration property changed: the configuration is resolved again at once (once started). */
+  /**
+   * A configuration property changed: the configuration is resolved again at once (once started).
+   * @internal
+   */
   override requestUpdate(name?: PropertyKey, oldValue?: unknown, options?: PropertyDeclaration): void {
     super.requestUpdate(name, oldValue, options);
     if (name !== undefined && CONFIG_PROPERTIES.has(name) && this._status !== 'loading' && this.hasUpdated) this.#flow.reconfigure();

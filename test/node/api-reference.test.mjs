@@ -45,6 +45,20 @@ test('every attribute is in the README, and every README attribute exists', () =
   assert.ok(codeSpans(section('Attributes')).has('status'), 'README documents the reflected status attribute');
 });
 
+test("the manifest's attributes come from the lit decorators: each names the property it sets", () => {
+  // The element's JSDoc documents only `status` and `lang` with @attr; the others are found by
+  // the analyzer's lit support in the @property() decorators, with their explicit kebab-case names.
+  const byName = Object.fromEntries(element.attributes.map((a) => [a.name, a.fieldName]));
+  assert.equal(byName['client-id'], 'clientId');
+  assert.equal(byName['clock-tolerance'], 'clockTolerance');
+  assert.equal(byName['post-logout-redirect-uri'], 'postLogoutRedirectUri');
+  assert.equal(byName.par, 'par');
+  for (const field of ['authorizationParams', 'messages']) {
+    assert.ok(element.members.some((m) => m.name === field), `${field} is a member`);
+    assert.ok(!element.attributes.some((a) => a.fieldName === field), `${field} has no attribute (attribute: false)`);
+  }
+});
+
 test('every public method is in the README Methods table, and back', () => {
   const documented = firstColumn(section('Methods'));
   const methods = element.members
