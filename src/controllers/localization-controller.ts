@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { isServer, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { message, type PkceLoginMessages } from '../ui/messages.js';
 
 /** What the localization controller needs of its element. */
@@ -30,6 +30,8 @@ export class LocalizationController implements ReactiveController {
   }
 
   hostConnected(): void {
+    // Server rendering (a renderer that calls connectedCallback): no document to observe.
+    if (isServer) return;
     this.#observer ??= new MutationObserver(() => this.#host.requestUpdate());
     // The whole document: the document's `lang` and any ancestor's (a shadow root is not
     // crossed; an element inside one follows the `lang` it finds at its next render).
@@ -42,6 +44,8 @@ export class LocalizationController implements ReactiveController {
 
   /** The language tag of the UI, as found (`''` when no element says). */
   get lang(): string {
+    // Server rendering: no ancestors nor document, only the element's own `lang` (else English).
+    if (isServer) return this.#host.getAttribute('lang') ?? '';
     return (this.#host.closest<HTMLElement>('[lang]') ?? document.documentElement).lang;
   }
 

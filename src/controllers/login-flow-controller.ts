@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { isServer, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { PkceLoginError } from '../errors.js';
 import type { LogoutReason, TokenEventDetail } from '../events.js';
 import { readCallback, sameOriginUrl, withoutCallbackParams, type CallbackResponse } from '../protocol/callback-url.js';
@@ -86,11 +86,14 @@ export class LoginFlowController implements ReactiveController {
   #configError: PkceLoginError | undefined;
   #metadataRequest: Promise<ServerMetadata> | undefined;
   #started = false;
-  readonly #transactions: TransactionStore = fallbackTransactionStore([
-    indexedDbTransactionStore,
-    // Memory would not survive the redirect: without either store a login is storage_unavailable.
-    () => webStorageTransactionStore(() => sessionStorage),
-  ]);
+  // Server rendering: no store (IndexedDB would be opened at once, in the constructor); no login runs there.
+  readonly #transactions: TransactionStore = isServer
+    ? { put: () => Promise.reject(new PkceLoginError('storage_unavailable', 'no storage on the server')), consume: () => Promise.resolve(undefined) }
+    : fallbackTransactionStore([
+        indexedDbTransactionStore,
+        // Memory would not survive the redirect: without either store a login is storage_unavailable.
+        () => webStorageTransactionStore(() => sessionStorage),
+      ]);
 
   /**
    * @param input the element: its configuration attributes, read at each {@link configure}
@@ -111,6 +114,8 @@ export class LoginFlowController implements ReactiveController {
   }
 
   hostConnected(): void {
+    // Server rendering (a renderer that calls connectedCallback): nothing starts before hydration.
+    if (isServer) return;
     globalThis.addEventListener('pageshow', this.#handlePageShow);
     if (this.#started) return;
     this.#started = true;
