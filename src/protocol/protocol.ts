@@ -134,6 +134,24 @@ export interface AuthorizationRequestOptions {
   statePrefix?: string | undefined;
 }
 
+/**
+ * The `max_age` of an authorization request (OIDC Core §3.1.2.1): whole seconds, 0 or more, as a
+ * number or a string of digits; `undefined` when not sent. Kept in the transaction record, it
+ * makes the ID token's `auth_time` required and checked (§3.1.3.7 item 13).
+ *
+ * @throws {PkceLoginError} `invalid_config` for any other value, or without the `openid` scope
+ *   (no ID token, so nothing to check `auth_time` in)
+ */
+function maxAgeOf(value: AuthorizationParams[string], openid: boolean): number | undefined {
+  if (value == null) return undefined;
+  const seconds = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds < 0) {
+    throw invalid('authorizationParams.max_age', 'must be a whole number of seconds, 0 or more', value);
+  }
+  if (!openid) throw invalid('authorizationParams.max_age', 'needs the "openid" scope: it is checked against the ID token\'s auth_time');
+  return seconds;
+}
+
 /** A new DPoP key pair: ES256, its private key not extractable. */
 export function createDpopKey(): Promise<CryptoKeyPair> {
   return oauth.generateKeyPair('ES256');
@@ -156,9 +174,11 @@ export async function createAuthorizationRequest(
   options: AuthorizationRequestOptions,
 ): Promise<{ url: URL; record: TransactionRecord }> {
   const { metadata } = options;
+  const openid = config.scope.split(' ').includes('openid');
+  const maxAge = maxAgeOf(options.authorizationParams?.['max_age'], openid);
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const state = (options.statePrefix ?? '') + oauth.generateRandomState();
-  const nonce = config.scope.split(' ').includes('openid') ? oauth.generateRandomNonce() : undefined;
+  const nonce = openid ? oauth.generateRandomNonce() : undefined;
 
   const dpop = dpopHandle(config, options.dpopKey);
   const url = new URL(metadata.authorization_endpoint!);
@@ -168,6 +188,8 @@ export async function createAuthorizationRequest(
     audience: config.audience,
     ui_locales: options.uiLocales,
     ...options.authorizationParams,
+    // As checked, and kept in the record: what the ID token's auth_time is held to.
+    max_age: maxAge,
     // The element's own, over any value the page gave (an undefined `nonce` or `dpop_jkt` too);
     // never a `request` or `request_uri` from the page.
     response_type: 'code',
@@ -207,6 +229,7 @@ export async function createAuthorizationRequest(
     metadata,
     returnTo: options.returnTo,
     dpopKey: options.dpopKey,
+    maxAge,
     createdAt,
     expiresAt: createdAt + TRANSACTION_TTL_MS,
   };
@@ -296,7 +319,8 @@ export async function exchangeCode(
           ...transport(config),
           DPoP: dpop,
         }),
-        { expectedNonce: record.nonce ?? oauth.expectNoNonce, requireIdToken: !!record.nonce },
+        // With maxAge, oauth4webapi requires auth_time and checks it (OIDC Core §3.1.3.7 item 13).
+        { expectedNonce: record.nonce ?? oauth.expectNoNonce, requireIdToken: !!record.nonce, maxAge: record.maxAge },
       ),
     );
     const idClaims = oauth.getValidatedIdTokenClaims(result);
@@ -306,8 +330,30 @@ export async function exchangeCode(
     if (skew > config.clockTolerance) throw clockSkew(skew, config.clockTolerance);
     return tokenSet(config, result, { ...idClaims });
   } catch (cause) {
-    throw toPkceLoginError(cause);
+    throw authTimeError(cause, record.maxAge) ?? toPkceLoginError(cause);
   }
+}
+
+/**
+ * Names an `auth_time` failure of an ID token after a login that sent `max_age`: missing, or
+ * older than `max_age` allows. `undefined` for any other failure.
+ */
+function authTimeError(error: unknown, maxAge: number | undefined): PkceLoginError | undefined {
+  if (maxAge === undefined || !(error instanceof oauth.OperationProcessingError)) return undefined;
+  const cause = error.cause as { claims?: { auth_time?: unknown }; claim?: string; now?: number; tolerance?: number } | undefined;
+  const authTime = cause?.claims?.auth_time;
+  if (error.message.includes('"auth_time"') && authTime === undefined) {
+    return new PkceLoginError('id_token_invalid', `the ID token has no auth_time, which max_age=${maxAge} requires`, undefined, error);
+  }
+  if (error.code === oauth.JWT_TIMESTAMP_CHECK && cause?.claim === 'auth_time' && typeof authTime === 'number') {
+    return new PkceLoginError(
+      'id_token_invalid',
+      `the ID token's auth_time says the user authenticated ${Math.round(cause.now! - authTime)} s ago, longer than max_age=${maxAge} allows (tolerance ${cause.tolerance} s)`,
+      undefined,
+      error,
+    );
+  }
+  return undefined;
 }
 
 /**

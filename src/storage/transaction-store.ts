@@ -32,6 +32,8 @@ export interface TransactionRecord {
   returnTo: string | undefined;
   /** The DPoP key the code is bound to (`dpop_jkt`); lost where records cannot hold keys (sessionStorage). */
   dpopKey?: CryptoKeyPair | undefined;
+  /** The `max_age` sent (seconds), when one was: the ID token's `auth_time` is checked against it. */
+  maxAge?: number | undefined;
   /** Epoch milliseconds. */
   createdAt: number;
   /** Epoch milliseconds; past this the record is refused. */
@@ -57,6 +59,7 @@ export function isTransactionRecord(value: unknown): value is TransactionRecord 
     r?.version === 1 &&
     [r.state, r.codeVerifier, r.issuer, r.clientId, r.redirectUri].every((v) => typeof v === 'string') &&
     typeof r.expiresAt === 'number' &&
+    (r.maxAge === undefined || typeof r.maxAge === 'number') &&
     typeof r.metadata?.issuer === 'string'
   );
 }
