@@ -18,6 +18,9 @@ export const APPS = [
   { id: 'oauth4webapi', name: 'oauth4webapi alone', entry: 'oauth4webapi.js', pkg: 'oauth4webapi' },
   { id: 'pkce-login-esbuild', name: '<pkce-login>, esbuild from dist/npm/pkce-login.js', entry: 'pkce-login.js', pkg: null, ours: true },
   { id: 'oidc-client-ts', name: 'oidc-client-ts', entry: 'oidc-client-ts.js', pkg: 'oidc-client-ts' },
+  // What a developer would build instead of ours on the same foundation: oidc-client-ts with a
+  // LitElement login button (lit inlined, like our CDN bundle).
+  { id: 'oidc-client-ts-lit', name: 'oidc-client-ts + lit (LitElement button)', entry: 'oidc-client-ts-lit.js', pkg: 'oidc-client-ts' },
   { id: 'keycloak-js', name: 'keycloak-js', entry: 'keycloak-js.js', pkg: 'keycloak-js' },
   { id: 'auth0-spa-js', name: '@auth0/auth0-spa-js', entry: 'auth0-spa-js.js', pkg: '@auth0/auth0-spa-js' },
 ];

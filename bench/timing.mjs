@@ -22,7 +22,7 @@
  * (b) callback → tokens: from `responseStart` of the callback document's navigation entry (its
  *     first byte received) to the app's tokens being available: our `token` event, and for the
  *     others an app-level `token` event fired when `signinRedirectCallback()` resolves
- *     (oidc-client-ts) or the token response's JSON is parsed (floor). A capture listener on
+ *     (oidc-client-ts, with or without the lit button) or the token response's JSON is parsed (floor). A capture listener on
  *     `document` records it, and tells the driver with a console message (no command is sent to
  *     the page while it works).
  *
@@ -88,6 +88,14 @@ export const TIMED_APPS = {
   floor: { name: 'hand-written PKCE page (floor)', entry: 'floor.js', button: 'button' },
   'floor-idb': { name: 'the floor, transaction in IndexedDB', entry: 'floor-idb.js', button: 'button' },
   'oidc-client-ts': { name: 'oidc-client-ts', entry: 'oidc-client-ts.js', button: 'button' },
+  // The same UserManager behind a LitElement button (in its shadow root).
+  'oidc-client-ts-lit': {
+    name: 'oidc-client-ts + lit (LitElement button)',
+    entry: 'oidc-client-ts-lit.js',
+    body: () => '<oidc-login></oidc-login>',
+    button: 'oidc-login button[part~="login"]',
+    target: ['oidc-login', 'button[part~="login"]'],
+  },
 };
 // The same element and bundle against the provider without DPoP: no key pair at the click, no
 // proofs on the token and userinfo requests (like for like with the others, which do no DPoP).
