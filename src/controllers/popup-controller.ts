@@ -13,6 +13,7 @@
  */
 
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { withoutCallbackParams } from '../protocol/callback-url.js';
 import { TRANSACTION_TTL_MS } from '../protocol/protocol.js';
 
 /** What a popup login's `state` starts with. */
@@ -22,14 +23,19 @@ export const POPUP_STATE_PREFIX = 'p.';
 const CLOSED_POLL_MS = 400;
 
 /**
- * In the popup: when `params` is a popup login's response, hands it to the opener and closes
- * the window.
+ * In the popup: when `params` is a popup login's response, removes it from the address bar
+ * (other parameters and the hash stay), hands it to the opener and closes the window.
+ *
+ * The address is cleaned first because the window may not close: a popup login's callback URL
+ * opened in an ordinary tab (no opener; scripts cannot close a window they did not open) would
+ * otherwise keep the `code` in the address bar and in history.
  *
  * @returns whether `params` was a popup login's response (the caller then ignores it)
  */
 export function relayPopupResponse(params: URLSearchParams): boolean {
   const state = params.get('state') ?? '';
   if (!state.startsWith(POPUP_STATE_PREFIX)) return false;
+  history.replaceState(history.state, '', withoutCallbackParams(new URL(location.href)));
   new BroadcastChannel(state).postMessage(`${params}`);
   close();
   return true;

@@ -2,8 +2,16 @@
  * Recognising an authorization response in the page's address, and removing it from there.
  *
  * A page load is a callback for an element only when the address is that element's redirect URI
- * (same origin and path) and carries `state` with `code` or `error`, in the query or, for
- * `response_mode=fragment`, in the fragment. Any other `?code=` is left alone.
+ * (same origin and path) and carries `state` with `code` or `error` in the query. Any other
+ * `?code=` is left alone.
+ *
+ * Only the query: responses are accepted in the response mode the element asked for, and it asks
+ * for the code flow's default, `query` (it never sends `response_mode=fragment`, and refuses a
+ * page's `response_mode` other than `query`: SPEC §8.9). A `#code=…&state=…` is
+ * therefore not read as a response at all: no token request, no event, the address left as it
+ * is (it is not the element's), and the transaction of that `state`, if any, stays usable by the
+ * real response until it expires. Refusing it with an error instead would let any link to the
+ * page with such a fragment show an error, or burn a login in progress.
  *
  * Pure: works on URL values; the element applies the result with `history.replaceState`.
  *
@@ -17,8 +25,8 @@ export const RESPONSE_PARAMS = ['code', 'state', 'iss', 'session_state', 'error'
 export interface CallbackResponse {
   /** The response parameters. */
   params: URLSearchParams;
-  /** Where they were: the query, or the fragment. */
-  location: 'query' | 'fragment';
+  /** Where they were: always the query (see above). */
+  location: 'query';
 }
 
 function isResponse(params: URLSearchParams): boolean {
@@ -34,22 +42,20 @@ function isResponse(params: URLSearchParams): boolean {
 export function readCallback(page: URL, redirectUri: string): CallbackResponse | undefined {
   const expected = new URL(redirectUri);
   if (page.origin !== expected.origin || page.pathname !== expected.pathname) return undefined;
-  if (isResponse(page.searchParams)) return { params: new URLSearchParams(page.searchParams), location: 'query' };
-  const fragment = new URLSearchParams(page.hash.slice(1));
-  if (isResponse(fragment)) return { params: fragment, location: 'fragment' };
-  return undefined;
+  // Never the fragment: see the module comment.
+  return isResponse(page.searchParams) ? { params: new URLSearchParams(page.searchParams), location: 'query' } : undefined;
 }
 
 /**
- * The page's address without the authorization response parameters; other query parameters and
- * the fragment stay as they were.
+ * The page's address without the authorization response parameters in its query; other query
+ * parameters and the fragment stay as they were.
+ *
+ * @param _location where the response was: always the query (see {@link CallbackResponse})
  */
-export function withoutCallbackParams(page: URL, location: CallbackResponse['location']): string {
+export function withoutCallbackParams(page: URL, _location: CallbackResponse['location'] = 'query'): string {
   const url = new URL(page);
-  const params = location === 'query' ? url.searchParams : new URLSearchParams(url.hash.slice(1));
-  for (const name of RESPONSE_PARAMS) params.delete(name);
-  // An emptied query or fragment leaves no "?" or "#" behind.
-  if (location === 'fragment') url.hash = params.toString();
+  // An emptied query leaves no "?" behind.
+  for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
   return url.href;
 }
 

@@ -176,6 +176,11 @@ export async function createAuthorizationRequest(
   const { metadata } = options;
   const openid = config.scope.split(' ').includes('openid');
   const maxAge = maxAgeOf(options.authorizationParams?.['max_age'], openid);
+  // Responses are read from the query only (see callback-url.ts): no other mode may be asked for.
+  const responseMode = options.authorizationParams?.['response_mode'];
+  if (responseMode != null && responseMode !== 'query') {
+    throw invalid('authorizationParams.response_mode', 'must be query, the only response mode the element reads', responseMode);
+  }
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const state = (options.statePrefix ?? '') + oauth.generateRandomState();
   const nonce = openid ? oauth.generateRandomNonce() : undefined;

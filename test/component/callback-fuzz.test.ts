@@ -295,13 +295,14 @@ function isResponse(params: URLSearchParams): boolean {
   return params.has('state') && (params.has('code') || params.has('error'));
 }
 
-/** The response the element should read from `page`, if any (src/callback-url.ts, independently). */
+/**
+ * The response the element should read from `page`, if any (src/callback-url.ts, independently):
+ * from the query only, the one response mode the element asks for; a fragment is left alone.
+ */
 function responseIn(page: URL, redirectUri: string): { params: URLSearchParams; location: 'query' | 'fragment' } | undefined {
   const expected = new URL(redirectUri, page);
   if (page.origin !== expected.origin || page.pathname !== expected.pathname) return undefined;
-  if (isResponse(page.searchParams)) return { params: page.searchParams, location: 'query' };
-  const fragment = new URLSearchParams(page.hash.slice(1));
-  return isResponse(fragment) ? { params: fragment, location: 'fragment' } : undefined;
+  return isResponse(page.searchParams) ? { params: page.searchParams, location: 'query' } : undefined;
 }
 
 /** A record this element may use for `state`: well-formed, this client's, unexpired, and really for `state`. */

@@ -361,48 +361,8 @@ describe('<pkce-login> protocol faults', () => {
       expect(location.href).to.equal(address.href);
     });
 
-    it('should complete a login from a response in the fragment (response_mode=fragment) and clean the fragment', async () => {
-      const record = await seedTransaction();
-      const page = pageWith({ keep: '1' });
-      const fragment = new URLSearchParams({ code: 'the-code', state: record.state, iss: ISSUER });
-      setAddress(`${page.href}#${fragment}`);
-      const provider = installFakeProvider({ [TOKEN_ENDPOINT]: () => json(tokenBody(record.nonce)) });
-      const mounted = await mount();
-      await untilLoginOrError(mounted.events);
-      await settle();
-      expectSignedIn(mounted);
-      expect(location.href).to.equal(page.href);
-      expect(location.hash).to.equal('');
-      const requests = provider.to(TOKEN_ENDPOINT);
-      expect(requests).to.have.length(1);
-      expect(requests[0]!.body.get('code')).to.equal('the-code');
-      expect(requests[0]!.body.get('code_verifier')).to.equal(record.codeVerifier);
-      expect(requests[0]!.pageUrl, 'the fragment was cleaned before the exchange').to.equal(page.href);
-      expect(await storedTransaction(record.state)).to.equal(undefined);
-    });
-
-    it('should keep the other members of the fragment when cleaning a fragment response', async () => {
-      const record = await seedTransaction();
-      const page = pageWith();
-      setAddress(`${page.href}#tab=2&code=the-code&state=${encodeURIComponent(record.state)}&iss=${encodeURIComponent(ISSUER)}`);
-      installFakeProvider({ [TOKEN_ENDPOINT]: () => json(tokenBody(record.nonce)) });
-      const mounted = await mount();
-      await untilLoginOrError(mounted.events);
-      expectSignedIn(mounted);
-      expect(location.hash).to.equal('#tab=2');
-    });
-
-    it('should report state_mismatch for a fragment response with an unknown state, without a token request', async () => {
-      const page = pageWith();
-      setAddress(`${page.href}#code=c&state=unknown&iss=${encodeURIComponent(ISSUER)}`);
-      const provider = installFakeProvider();
-      const mounted = await mount();
-      await untilLoginOrError(mounted.events);
-      await settle();
-      expectOneError(mounted, 'state_mismatch');
-      expect(provider.to(TOKEN_ENDPOINT)).to.have.length(0);
-      expect(location.href).to.equal(page.href);
-    });
+    // A response in the fragment is not read at all (the element asks for the query response
+    // mode only): see response-mode.test.ts.
   });
 
   describe('two widgets of different clients on one callback page', () => {

@@ -30,11 +30,16 @@ describe('callback URL', () => {
       expect(response?.params.get('error_description')).to.equal('No');
     });
 
-    it('should read a response from the fragment (response_mode=fragment)', () => {
-      const response = readCallback(new URL('https://app.example/callback#code=abc&state=xyz'), REDIRECT_URI);
-      expect(response?.location).to.equal('fragment');
-      expect(response?.params.get('code')).to.equal('abc');
-      expect(response?.params.get('state')).to.equal('xyz');
+    it('should not read a response from the fragment (the element only asks for the query response mode)', () => {
+      expect(read('https://app.example/callback#code=abc&state=xyz')).to.equal(undefined);
+      expect(read('https://app.example/callback?tab=2#error=access_denied&state=xyz')).to.equal(undefined);
+    });
+
+    it('should read the query response, not the fragment, when both look like one', () => {
+      expect(read('https://app.example/callback?code=abc&state=xyz#code=other&state=other')).to.deep.equal({
+        location: 'query',
+        params: 'code=abc&state=xyz',
+      });
     });
 
     it('should keep the other query parameters in what it reads', () => {
@@ -86,15 +91,6 @@ describe('callback URL', () => {
     it('should leave no dangling "?" before a hash', () => {
       expect(withoutCallbackParams(new URL('https://app.example/callback?code=abc&state=xyz#top'), 'query')).to.equal(
         'https://app.example/callback#top',
-      );
-    });
-
-    it('should remove the response from the fragment and keep the query', () => {
-      expect(withoutCallbackParams(new URL('https://app.example/callback?tab=2#code=abc&state=xyz'), 'fragment')).to.equal(
-        'https://app.example/callback?tab=2',
-      );
-      expect(withoutCallbackParams(new URL('https://app.example/callback#code=abc&state=xyz&view=full'), 'fragment')).to.equal(
-        'https://app.example/callback#view=full',
       );
     });
 
