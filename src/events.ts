@@ -39,8 +39,13 @@ export interface LoginEventDetail {
   returnTo?: string;
 }
 
-/** Why the element became signed out. */
-export type LogoutReason = 'user' | 'expired' | 'other-tab';
+/**
+ * Why the element became signed out: `user` (a logout here), `expired` (the session could no
+ * longer be renewed), `other-tab` (a logout in another tab or element), `account-changed`
+ * (another tab signed in as another user, or at another issuer: `token` and `login`, with
+ * `restored: true`, follow at once for the new user).
+ */
+export type LogoutReason = 'user' | 'expired' | 'other-tab' | 'account-changed';
 
 /** `detail` of the `logout` event. */
 export interface LogoutEventDetail {

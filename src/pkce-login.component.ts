@@ -153,9 +153,12 @@ export class PkceLogin extends LitElement {
   readonly #localization = new LocalizationController(this);
   readonly #popup = new PopupController(this);
   readonly #session = new SessionController(this, {
-    changed: () => {
+    changed: (accountChanged) => {
       // An element still starting, or completing a callback, signs in at the end of that.
-      if (this._status !== 'signing-in' && this._status !== 'loading') this.#signIn(true);
+      if (this._status === 'signing-in' || this._status === 'loading') return;
+      // Another tab signed in as someone else: the page learns that this user left, then who came.
+      if (accountChanged && this._status === 'signed-in') this.#signOut('account-changed', true);
+      this.#signIn(true);
     },
     ended: (reason) => this.#signOut(reason, true),
     renewalFailed: (error) => this.#emitError(error, true),

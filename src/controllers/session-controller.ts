@@ -19,8 +19,11 @@ import { renewalTime } from '../session/renewal-schedule.js';
 
 /** What the session controller tells the element. */
 export interface SessionCallbacks {
-  /** The session was renewed, or started in another tab or element. */
-  changed(): void;
+  /**
+   * The session was renewed, or started in another tab or element; `accountChanged` when it is
+   * another user's (or issuer's) than the one the element was signed in with.
+   */
+  changed(accountChanged: boolean): void;
   /** The session ended in another tab, or expired. */
   ended(reason: LogoutReason): void;
   /** A background renewal failed (offline …); it is tried again later. */
@@ -69,7 +72,7 @@ export class SessionController implements ReactiveController {
     const callbacks = this.#callbacks;
     // A closure, not this controller, is the keeper's host: nothing public calls into it.
     this.#keeper = new SessionKeeper(config, {
-      sessionChanged: () => callbacks.changed(),
+      sessionChanged: (_session, accountChanged) => callbacks.changed(accountChanged),
       sessionEnded: (reason) => callbacks.ended(reason),
       renewalFailed: (error) => callbacks.renewalFailed(error),
     });

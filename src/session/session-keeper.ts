@@ -12,7 +12,7 @@
 import type { ResolvedConfig } from '../protocol/config.js';
 import type { PkceLoginError } from '../errors.js';
 import type { LogoutReason } from '../events.js';
-import { dpopHandle, refreshTokens, toPkceLoginError, type DPoPHandle, type ServerMetadata, type TokenSet } from '../protocol/protocol.js';
+import { dpopHandle, refreshTokens, revokeToken, toPkceLoginError, type DPoPHandle, type ServerMetadata, type TokenSet } from '../protocol/protocol.js';
 import { RenewalSchedule, renewalTime } from './renewal-schedule.js';
 import { indexedDbSessionStore, noSessionStore, type SessionStore } from '../storage/session-store.js';
 import { openSyncChannel, withLock, type SyncMessage } from './session-sync.js';
@@ -27,8 +27,12 @@ export interface Session {
 
 /** What the session keeper tells the element. */
 export interface SessionHost {
-  /** The session was renewed, or started in another tab or element: emit `token` (and `login` if signed out). */
-  sessionChanged(session: Session): void;
+  /**
+   * The session was renewed, or started in another tab or element: emit `token` (and `login` if
+   * signed out). `accountChanged`: it is another user's (or another issuer's) than the session
+   * the element was signed in with, whose refresh token is being revoked: `logout` first.
+   */
+  sessionChanged(session: Session, accountChanged: boolean): void;
   /** The session ended in another tab, or expired: become signed out. */
   sessionEnded(reason: LogoutReason): void;
   /** A renewal failed for a reason other than an ended session (offline …); it is tried again later. */
@@ -38,6 +42,11 @@ export interface SessionHost {
 /** The client a session belongs to: issuer and client id. */
 export function sessionKey(config: Pick<ResolvedConfig, 'issuer' | 'clientId'>): string {
   return `${config.issuer} ${config.clientId}`;
+}
+
+/** True when two sessions are the same user's at the same issuer (`sub` and issuer). */
+function sameAccount(a: Session, b: Session): boolean {
+  return a.metadata.issuer === b.metadata.issuer && a.tokens.claims['sub'] === b.tokens.claims['sub'];
 }
 
 /** How soon a failed renewal (network) is tried again. */
@@ -58,6 +67,10 @@ export class SessionKeeper {
   #channel: ReturnType<typeof openSyncChannel> | undefined;
   #dpop: DPoPHandle | undefined;
   #renewal: Promise<void> | undefined;
+  /** The session the element was signed in with (kept up to date by its renewals): a new one is compared with it. */
+  #shown: Session | undefined;
+  /** The refresh token last revoked here, so that one account change revokes it once. */
+  #revoked: string | undefined;
 
   constructor(config: ResolvedConfig, host: SessionHost) {
     this.config = config;
@@ -86,21 +99,31 @@ export class SessionKeeper {
     const stored = await this.#store.get(this.#key);
     if (!stored) return undefined;
     this.#use(stored);
-    if (stored.tokens.expiresAt > Date.now()) return stored;
+    if (stored.tokens.expiresAt > Date.now()) return (this.#shown = stored);
     try {
       await this.renew(true);
     } catch {
       // Unreachable provider: signed out for now; the stored session stays for a later visit.
     }
-    if (this.session && this.session.tokens.expiresAt > Date.now()) return this.session;
+    if (this.session && this.session.tokens.expiresAt > Date.now()) return (this.#shown = this.session);
     this.#forget();
     return undefined;
   }
 
-  /** Starts keeping a session that just began here (a completed login); `save` stores and announces it. */
+  /**
+   * Starts keeping a session that just began here (a completed login); `save` stores and announces
+   * it. A session of another user that it replaces, here or in the store, has its refresh token
+   * revoked.
+   */
   async begin(session: Session, save: boolean): Promise<void> {
+    const shown = this.#shown;
     this.#use(session);
+    this.#shown = session;
+    if (shown && !sameAccount(shown, session)) this.#revoke(shown);
     if (save) {
+      // The store's copy of another user's session is the latest one: this tab may never have held it.
+      const replaced = await this.#store.get(this.#key);
+      if (replaced && !sameAccount(replaced, session)) this.#revoke(replaced);
       await this.#store.set(this.#key, { version: 1, ...session });
       this.#announce('session');
     }
@@ -157,7 +180,7 @@ export class SessionKeeper {
       if (renewed.tokens.accessToken === this.session?.tokens.accessToken) return;
       this.#use(renewed);
       if (refreshedHere) this.#announce('session');
-      if (!quiet) this.#host.sessionChanged(renewed);
+      if (!quiet) this.#report(renewed);
     } catch (cause) {
       const error = toPkceLoginError(cause);
       if (error.code === 'invalid_grant') {
@@ -174,12 +197,37 @@ export class SessionKeeper {
   #use(session: Session): void {
     if (session.dpopKey !== this.session?.dpopKey) this.#dpop = undefined;
     this.session = session;
+    // Newer tokens of the user the element shows: the refresh token to revoke if the user changes.
+    if (this.#shown && sameAccount(this.#shown, session)) this.#shown = session;
     const { refreshToken, receivedAt, expiresAt } = session.tokens;
     this.#schedule.schedule(refreshToken ? renewalTime(receivedAt, expiresAt) : expiresAt);
   }
 
+  /**
+   * Tells the element of a session renewed here or taken from another tab. One of another user
+   * (another tab signed in as someone else) is an account change: the previous user's refresh
+   * token is revoked, since no tab will use it again.
+   */
+  #report(session: Session): void {
+    const shown = this.#shown;
+    this.#shown = session;
+    const accountChanged = shown !== undefined && !sameAccount(shown, session);
+    if (accountChanged) this.#revoke(shown);
+    this.#host.sessionChanged(session, accountChanged);
+  }
+
+  /** Revokes a replaced session's refresh token (RFC 7009), best effort, once. */
+  #revoke(session: Session): void {
+    const token = session.tokens.refreshToken;
+    if (!token || token === this.#revoked) return;
+    this.#revoked = token;
+    // revokeToken never rejects: a failed revocation changes nothing here.
+    void revokeToken(this.config, session.metadata, token);
+  }
+
   #forget(): void {
     this.session = undefined;
+    this.#shown = undefined;
     this.#dpop = undefined;
     this.#schedule.stop();
   }
@@ -210,7 +258,7 @@ export class SessionKeeper {
     const stored = await this.#store.get(this.#key);
     if (stored && stored.tokens.accessToken !== this.session?.tokens.accessToken) {
       this.#use(stored);
-      this.#host.sessionChanged(stored);
+      this.#report(stored);
     }
   }
 }

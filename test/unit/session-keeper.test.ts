@@ -12,10 +12,12 @@ import { ISSUER, TOKEN_ENDPOINT, installFakeProvider, json, networkFailure, prov
 /** A host that records what the keeper tells it. */
 class RecordingHost {
   changed: Session[] = [];
+  accountChanges: boolean[] = [];
   ended: LogoutReason[] = [];
   failures: PkceLoginError[] = [];
-  sessionChanged(session: Session) {
+  sessionChanged(session: Session, accountChanged: boolean) {
     this.changed.push(session);
+    this.accountChanges.push(accountChanged);
   }
   sessionEnded(reason: LogoutReason) {
     this.ended.push(reason);
@@ -182,6 +184,58 @@ describe('SessionKeeper', () => {
     await waitUntil(() => second.host.changed.length === 2, 'the other tab took the renewal');
     expect(second.keeper.session?.tokens.accessToken).to.equal('access-1');
     expect(refreshes()).to.have.length(1);
+    expect(second.host.accountChanges, 'the same user throughout').to.deep.equal([false, false]);
+  });
+
+  describe('another user signing in (security review, issue 12, finding 2)', () => {
+    const REVOCATION_ENDPOINT = 'https://op.example/revoke';
+
+    /** `session()` for user `sub`, at a provider with a revocation endpoint. */
+    function sessionOf(sub: string, accessToken: string, refreshToken: string, lifetime?: number, age?: number): Session {
+      const s = session(accessToken, refreshToken, lifetime, age);
+      return {
+        tokens: { ...s.tokens, claims: { sub } },
+        metadata: providerMetadata({ revocation_endpoint: REVOCATION_ENDPOINT }) as Session['metadata'],
+      };
+    }
+
+    function revocations(provider: FakeProvider): (string | null)[] {
+      return provider.to(REVOCATION_ENDPOINT).map((r) => r.body.get('token'));
+    }
+
+    it("should tell of an account change when another tab stores another user's session, and revoke the previous refresh token", async () => {
+      const provider = installFakeProvider({ [REVOCATION_ENDPOINT]: () => new Response(null, { status: 200 }) });
+      const config = newConfig();
+      const tabA = keeper(config);
+      const tabB = keeper(config);
+      await tabA.keeper.begin(sessionOf('alice', 'access-alice', 'refresh-alice'), true);
+      await waitUntil(() => tabB.host.changed.length === 1, 'tab B took the session');
+      expect(tabB.host.accountChanges, 'a first session is no account change').to.deep.equal([false]);
+
+      await tabB.keeper.begin(sessionOf('bob', 'access-bob', 'refresh-bob'), true);
+      await waitUntil(() => tabA.host.changed.length === 1, "tab A took bob's session");
+      expect(tabA.host.accountChanges).to.deep.equal([true]);
+      expect(tabA.keeper.session?.tokens.claims['sub']).to.equal('bob');
+      await waitUntil(() => revocations(provider).length >= 2, 'revoked by the tab that replaced it, and by tab A');
+      expect(revocations(provider)).to.deep.equal(['refresh-alice', 'refresh-alice']);
+    });
+
+    it("should tell of an account change when a renewal finds another user's session in the store", async () => {
+      const provider = installFakeProvider({ [REVOCATION_ENDPOINT]: () => new Response(null, { status: 200 }) });
+      const config = newConfig();
+      const tabA = keeper(config);
+      // Due for renewal.
+      await tabA.keeper.begin(sessionOf('alice', 'access-alice', 'refresh-alice', 60_000, 50_000), false);
+      // Another tab stored bob's session; its announcement never arrived.
+      await indexedDbSessionStore().set(`${config.issuer} ${config.clientId}`, { version: 1, ...sessionOf('bob', 'access-bob', 'refresh-bob') });
+
+      await tabA.keeper.renew();
+      expect(provider.to(TOKEN_ENDPOINT), "bob's fresh session is taken as it is").to.have.length(0);
+      expect(tabA.host.accountChanges).to.deep.equal([true]);
+      expect(tabA.host.changed[0]?.tokens.accessToken).to.equal('access-bob');
+      await waitUntil(() => revocations(provider).length === 1, "alice's refresh token revoked");
+      expect(revocations(provider)).to.deep.equal(['refresh-alice']);
+    });
   });
 
   it('should end the session everywhere on invalid_grant: expired here, other-tab elsewhere, store emptied', async () => {
