@@ -282,13 +282,41 @@ async function withNonceRetry<T>(request: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The longest access token lifetime believed, in seconds: one year. A larger `expires_in` (any
+ * finite JSON number passes oauth4webapi, 1e308 included) is clamped to it, so that `expiresAt`
+ * stays a real date (never `Infinity`, which JSON turns into `null`) and renewal timers stay
+ * sane. A token meant to live longer is renewed, or the session ends, after a year.
+ */
+export const MAX_EXPIRES_IN_S = 365 * 24 * 3600;
+
+/**
+ * Refuses an access token that is not DPoP-bound in answer to a DPoP-proofed token request.
+ *
+ * RFC 9449 §5: a provider may issue a Bearer token to a DPoP request, and "the client MUST
+ * discard the response in this case if this protection is deemed important for the security of
+ * the application". The element deems it so: it uses DPoP whenever the provider advertises it,
+ * and its security model (README, docs/threat-model.md) promises that the tokens are then bound
+ * to a non-extractable key, so that a stolen token is useless elsewhere. Accepting a Bearer token
+ * would silently break that promise (and `fetch()` would send it with a DPoP proof). Refused as
+ * `invalid_response`; the fix is on the provider (enable DPoP-bound tokens for the client).
+ */
+function requireBinding(result: oauth.TokenEndpointResponse, dpop: DPoPHandle | undefined): void {
+  if (dpop && result.token_type !== 'dpop') {
+    throw new PkceLoginError(
+      'invalid_response',
+      `the provider answered a DPoP-proofed token request with a Bearer token (token_type "${result.token_type}"): the access token is not bound to this browser's DPoP key (RFC 9449 §5), so it is refused`,
+    );
+  }
+}
+
 /** The {@link TokenSet} of a token endpoint response; `previous` supplies what a refresh omits. */
 function tokenSet(config: ResolvedConfig, result: oauth.TokenEndpointResponse, claims: Record<string, unknown>, previous?: TokenSet): TokenSet {
   const receivedAt = Date.now();
   return {
     accessToken: result.access_token,
     tokenType: result.token_type === 'dpop' ? 'DPoP' : 'Bearer',
-    expiresAt: receivedAt + (result.expires_in ?? 3600) * 1000,
+    expiresAt: receivedAt + Math.min(result.expires_in ?? 3600, MAX_EXPIRES_IN_S) * 1000,
     receivedAt,
     scope: result.scope ?? previous?.scope ?? config.scope,
     idToken: result.id_token ?? previous?.idToken,
@@ -315,50 +343,33 @@ export async function exchangeCode(
 ): Promise<TokenSet> {
   const as = record.metadata;
   const c = client(config);
+  const context: TokenContext = { maxAge: record.maxAge };
   try {
-    const result = await withNonceRetry(async () =>
-      oauth.processAuthorizationCodeResponse(
-        as,
-        c,
-        await oauth.authorizationCodeGrantRequest(as, c, oauth.None(), callbackParams, record.redirectUri, record.codeVerifier, {
-          ...transport(config),
-          DPoP: dpop,
-        }),
-        // With maxAge, oauth4webapi requires auth_time and checks it (OIDC Core §3.1.3.7 item 13).
-        { expectedNonce: record.nonce ?? oauth.expectNoNonce, requireIdToken: !!record.nonce, maxAge: record.maxAge },
-      ),
-    );
+    const result = await withNonceRetry(async () => {
+      const response = await oauth.authorizationCodeGrantRequest(as, c, oauth.None(), callbackParams, record.redirectUri, record.codeVerifier, {
+        ...transport(config),
+        DPoP: dpop,
+      });
+      context.providerNow = providerClock(response);
+      // With maxAge, oauth4webapi requires auth_time and checks it (OIDC Core §3.1.3.7 item 13).
+      return oauth.processAuthorizationCodeResponse(as, c, response, {
+        expectedNonce: record.nonce ?? oauth.expectNoNonce,
+        requireIdToken: !!record.nonce,
+        maxAge: record.maxAge,
+      });
+    });
+    requireBinding(result, dpop);
     const idClaims = oauth.getValidatedIdTokenClaims(result);
-    // OIDC Core §3.1.3.7 (10): a token fresh from the token endpoint issued in the future of
-    // this device beyond the tolerance means the device clock is wrong.
-    const skew = (idClaims?.iat ?? 0) - Date.now() / 1000;
-    if (skew > config.clockTolerance) throw clockSkew(skew, config.clockTolerance);
+    // OIDC Core §3.1.3.7 (10): an ID token fresh from the token endpoint issued in the future
+    // beyond the tolerance; whose clock is at fault is for timeError to tell.
+    const now = epochSeconds();
+    if (idClaims && idClaims.iat - now > config.clockTolerance) {
+      throw timeError({ claim: 'iat', claims: idClaims, now, tolerance: config.clockTolerance }, context);
+    }
     return tokenSet(config, result, { ...idClaims });
   } catch (cause) {
-    throw authTimeError(cause, record.maxAge) ?? toPkceLoginError(cause);
+    throw toPkceLoginError(cause, context);
   }
-}
-
-/**
- * Names an `auth_time` failure of an ID token after a login that sent `max_age`: missing, or
- * older than `max_age` allows. `undefined` for any other failure.
- */
-function authTimeError(error: unknown, maxAge: number | undefined): PkceLoginError | undefined {
-  if (maxAge === undefined || !(error instanceof oauth.OperationProcessingError)) return undefined;
-  const cause = error.cause as { claims?: { auth_time?: unknown }; claim?: string; now?: number; tolerance?: number } | undefined;
-  const authTime = cause?.claims?.auth_time;
-  if (error.message.includes('"auth_time"') && authTime === undefined) {
-    return new PkceLoginError('id_token_invalid', `the ID token has no auth_time, which max_age=${maxAge} requires`, undefined, error);
-  }
-  if (error.code === oauth.JWT_TIMESTAMP_CHECK && cause?.claim === 'auth_time' && typeof authTime === 'number') {
-    return new PkceLoginError(
-      'id_token_invalid',
-      `the ID token's auth_time says the user authenticated ${Math.round(cause.now! - authTime)} s ago, longer than max_age=${maxAge} allows (tolerance ${cause.tolerance} s)`,
-      undefined,
-      error,
-    );
-  }
-  return undefined;
 }
 
 /**
@@ -394,21 +405,21 @@ export async function withUserinfo(config: ResolvedConfig, as: ServerMetadata, t
  */
 export async function refreshTokens(config: ResolvedConfig, metadata: ServerMetadata, tokens: TokenSet, dpop?: DPoPHandle): Promise<TokenSet> {
   const c = client(config);
+  const context: TokenContext = {};
   try {
-    const result = await withNonceRetry(async () =>
-      oauth.processRefreshTokenResponse(
-        metadata,
-        c,
-        await oauth.refreshTokenGrantRequest(metadata, c, oauth.None(), tokens.refreshToken!, { ...transport(config), DPoP: dpop }),
-      ),
-    );
+    const result = await withNonceRetry(async () => {
+      const response = await oauth.refreshTokenGrantRequest(metadata, c, oauth.None(), tokens.refreshToken!, { ...transport(config), DPoP: dpop });
+      context.providerNow = providerClock(response);
+      return oauth.processRefreshTokenResponse(metadata, c, response);
+    });
+    requireBinding(result, dpop);
     const idClaims = oauth.getValidatedIdTokenClaims(result);
     if (idClaims && idClaims.sub !== tokens.claims['sub']) {
       throw new PkceLoginError('id_token_invalid', 'the refreshed ID token is about another subject');
     }
     return tokenSet(config, result, { ...tokens.claims, ...idClaims }, tokens);
   } catch (cause) {
-    throw toPkceLoginError(cause);
+    throw toPkceLoginError(cause, context);
   }
 }
 
@@ -465,13 +476,88 @@ export function endSessionUrl(
   return url;
 }
 
-function clockSkew(seconds: number, tolerance: number, cause?: unknown): PkceLoginError {
-  return new PkceLoginError(
-    'clock_skew',
-    `this device's clock is ${Math.round(seconds)} s off the provider's (tolerance ${tolerance} s)`,
-    undefined,
-    cause,
-  );
+/** What is known about a token endpoint response beyond its body, to name its failures. */
+export interface TokenContext {
+  /** The provider's clock when it answered (epoch seconds), when known: see {@link providerClock}. */
+  providerNow?: number | undefined;
+  /** The `max_age` the login sent, if any. */
+  maxAge?: number | undefined;
+}
+
+/** This device's clock, in whole epoch seconds (as oauth4webapi reads it). */
+function epochSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * The provider's clock when it answered, from the response's `Date` header (RFC 9110 §6.6.1),
+ * in epoch seconds; `undefined` when the header is absent, unparseable, or not readable (a
+ * cross-origin response shows it to the page only with `Access-Control-Expose-Headers: Date`).
+ */
+function providerClock(response: Response): number | undefined {
+  const date = Date.parse(response.headers.get('date') ?? '');
+  return Number.isFinite(date) ? Math.floor(date / 1000) : undefined;
+}
+
+/** One failed ID token time check: the claim, the token's claims, this device's time, the tolerance. */
+interface TimeCheck {
+  claim: 'exp' | 'nbf' | 'iat' | 'auth_time';
+  claims: { exp?: number; nbf?: number; iat?: number; auth_time?: number };
+  /** This device's time, epoch seconds. */
+  now: number;
+  tolerance: number;
+}
+
+/** Whether `check` passes at the time `t` (epoch seconds), by the same rule oauth4webapi applies. */
+function passesAt(check: TimeCheck, t: number, maxAge: number | undefined): boolean {
+  const { claims, tolerance } = check;
+  switch (check.claim) {
+    case 'exp':
+      return claims.exp! > t - tolerance;
+    case 'nbf':
+      return claims.nbf! <= t + tolerance;
+    case 'iat':
+      return claims.iat! - t <= tolerance;
+    case 'auth_time':
+      return maxAge !== undefined && claims.auth_time! + maxAge >= t - tolerance;
+  }
+}
+
+/**
+ * Names a failed ID token time check (OIDC Core §3.1.3.7 items 9, 10, 13): `clock_skew` when the
+ * device clock is at fault, else `id_token_invalid`, with a message that says which check.
+ *
+ * The device clock is blamed only on evidence, since nothing else tells a stale token from a
+ * clock that is ahead:
+ * - with the provider's clock (the `Date` of its token response, when readable): when the two
+ *   clocks differ by more than the tolerance and the token passes the same check by the
+ *   provider's clock;
+ * - without it: only for a token issued in the future (`iat`), which a provider cannot have
+ *   issued after this device received it. An expired or not yet valid token, or an old
+ *   `auth_time`, is then the token's fault.
+ */
+function timeError(check: TimeCheck, context: TokenContext, cause?: unknown): PkceLoginError {
+  const { claim, claims, now, tolerance } = check;
+  const { providerNow, maxAge } = context;
+  if (providerNow === undefined ? claim === 'iat' : Math.abs(now - providerNow) > tolerance && passesAt(check, providerNow, maxAge)) {
+    // Without the provider's clock, the token's iat stands for it.
+    const offset = now - (providerNow ?? claims.iat!);
+    return new PkceLoginError(
+      'clock_skew',
+      `this device's clock is ${Math.abs(offset)} s ${offset > 0 ? 'ahead of' : 'behind'} the provider's (tolerance ${tolerance} s)`,
+      undefined,
+      cause,
+    );
+  }
+  const why = {
+    exp: () => `the ID token expired ${now - claims.exp!} s ago (exp ${claims.exp})`,
+    nbf: () => `the ID token is not valid for another ${claims.nbf! - now} s (nbf ${claims.nbf})`,
+    iat: () => `the ID token is issued ${claims.iat! - now} s in the future (iat ${claims.iat})`,
+    auth_time: () =>
+      `the ID token's auth_time says the user authenticated ${now - claims.auth_time!} s ago, longer than max_age=${maxAge} allows`,
+  }[claim]();
+  const unknownClock = providerNow === undefined ? "; this device's clock could not be compared with the provider's (no readable Date header)" : '';
+  return new PkceLoginError('id_token_invalid', `${why} (tolerance ${tolerance} s)${unknownClock}`, undefined, cause);
 }
 
 function describe(error: unknown): string {
@@ -481,8 +567,10 @@ function describe(error: unknown): string {
 /**
  * Maps any failure (oauth4webapi's errors, fetch failures, timeouts) onto a
  * {@link PkceLoginError} with a SPEC §6 code. Provider error codes pass through unchanged.
+ *
+ * @param context what is known of the token endpoint response that failed, if it was one
  */
-export function toPkceLoginError(error: unknown): PkceLoginError {
+export function toPkceLoginError(error: unknown, context: TokenContext = {}): PkceLoginError {
   if (error instanceof PkceLoginError) return error;
   // The provider's own error: an authorization error response, an OAuth error body, or a
   // WWW-Authenticate challenge (RFC 6750 §3).
@@ -501,11 +589,16 @@ export function toPkceLoginError(error: unknown): PkceLoginError {
     return new PkceLoginError('network_error', `provider unreachable (offline, CORS or timeout): ${describe(error)}`, undefined, error);
   }
   const message = describe(error);
-  if (error instanceof oauth.OperationProcessingError && error.code === oauth.JWT_TIMESTAMP_CHECK) {
-    // An expiry failure on a token issued just now is the device clock, not the token.
-    const { claims, now, tolerance } = error.cause as { claims: { iat?: number }; now: number; tolerance: number };
-    const skew = now - (claims.iat ?? now);
-    if (Math.abs(skew) > tolerance) return clockSkew(skew, tolerance, error);
+  if (error instanceof oauth.OperationProcessingError) {
+    const check = error.cause as TimeCheck | undefined;
+    if (error.code === oauth.JWT_TIMESTAMP_CHECK && ['exp', 'nbf', 'auth_time'].includes(check?.claim as string)) {
+      return timeError(check!, context, error);
+    }
+    // OIDC Core §3.1.3.7 item 13: max_age was sent, the ID token has no auth_time.
+    const claims = (error.cause as { claims?: { auth_time?: unknown } } | undefined)?.claims;
+    if (context.maxAge !== undefined && message.includes('"auth_time"') && claims?.auth_time === undefined) {
+      return new PkceLoginError('id_token_invalid', `the ID token has no auth_time, which max_age=${context.maxAge} requires`, undefined, error);
+    }
   }
   return new PkceLoginError(/JW[ST]|ID Token|"alg"/.test(message) ? 'id_token_invalid' : 'invalid_response', message, undefined, error);
 }

@@ -8,6 +8,11 @@
 
 /** The longest a renewal is made ahead of expiry. */
 const MAX_MARGIN_MS = 5 * 60_000;
+/**
+ * The longest delay `setTimeout` takes (2^31-1 ms, about 24.8 days): browsers run a longer one at
+ * once. A longer wait is made of several timers.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Events after which the schedule is checked again. */
 const WAKE_EVENTS = ['visibilitychange', 'pageshow', 'online', 'focus'] as const;
 
@@ -30,6 +35,11 @@ export class RenewalSchedule {
       this.#renew();
     }
   };
+  /** The timer's end: the renewal when its moment has come, else the next timer towards it. */
+  readonly #wake = (): void => {
+    if (Date.now() >= this.#due) this.#check();
+    else this.#arm();
+  };
 
   /** @param renew called when a renewal is due; it schedules the next one itself */
   constructor(renew: () => void) {
@@ -39,16 +49,29 @@ export class RenewalSchedule {
   /** Plans the call to `renew` for the moment `due` (epoch milliseconds), replacing any other. */
   schedule(due: number): void {
     this.stop();
-    this.#due = due;
-    // Timers cap at about 24.8 days; a longer wait is re-planned by the wake-up events.
-    this.#timer = setTimeout(this.#check, Math.min(this.#due - Date.now(), 2 ** 31 - 1));
+    // Not a number: never (a NaN delay would fire at once, and no moment would ever be due).
+    this.#due = Number.isNaN(due) ? Infinity : due;
+    this.#arm();
     for (const type of WAKE_EVENTS) globalThis.addEventListener(type, this.#check);
   }
 
   /** Cancels the planned renewal. */
   stop(): void {
     clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#due = Infinity;
     for (const type of WAKE_EVENTS) globalThis.removeEventListener(type, this.#check);
+  }
+
+  /**
+   * Starts the timer towards the planned moment, for at most {@link MAX_TIMER_MS}: a moment
+   * further away is reached by the next timer, started when this one ends. None when nothing is
+   * planned (after `stop()`, or for `Infinity`).
+   */
+  #arm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#due === Infinity) return;
+    this.#timer = setTimeout(this.#wake, Math.max(0, Math.min(this.#due - Date.now(), MAX_TIMER_MS)));
   }
 }

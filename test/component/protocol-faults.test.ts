@@ -131,8 +131,8 @@ describe('<pkce-login> protocol faults', () => {
     });
 
     // An ID token that was already expired when issued (exp before iat, iat now). An expired
-    // token issued long ago, from a token endpoint that issues fresh tokens, means the device
-    // clock is off: that is clock_skew (see clock-skew.test.ts).
+    // token is clock_skew only when the provider's clock (its Date header) shows the device
+    // clock is off (see clock-skew.test.ts and token-response.test.ts).
     it('should refuse an expired ID token: id_token_invalid', async () => {
       const now = nowSeconds();
       const outcome = await callback({ token: idToken({ iat: now, exp: now - 3600 }) });

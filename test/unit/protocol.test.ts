@@ -365,7 +365,8 @@ describe('protocol', () => {
 
     it('should report clock_skew for a fresh ID token that looks expired because the device clock is ahead', async () => {
       const iat = nowSeconds() - 7200;
-      tokenResponds(() => json(tokenBody(record.nonce, { claims: { iat, exp: iat + 3600 } })));
+      // Fresh by the provider's clock, which its Date header tells.
+      tokenResponds(() => json(tokenBody(record.nonce, { claims: { iat, exp: iat + 3600 } }), 200, { date: new Date(iat * 1000).toUTCString() }));
       expect((await rejection(exchange())).code).to.equal('clock_skew');
     });
 
