@@ -73,6 +73,7 @@ const CONFIG_PROPERTIES: ReadonlySet<PropertyKey> = new Set([
  * @cssproperty [--pkce-login-avatar-size=2em] - Size of the avatar and the initials.
  * @cssproperty [--pkce-login-name-max-width=16em] - Longest name shown before it is cut with an ellipsis.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface at the end of the file
 export class PkceLogin extends LitElement {
   static override styles = pkceLoginStyles;
 
@@ -329,6 +330,7 @@ export class PkceLogin extends LitElement {
 }
 
 /* Typed events: `el.addEventListener('token', (e) => e.detail.accessToken)` type-checks. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- it only narrows inherited methods: no member is left uninitialised
 export interface PkceLogin {
   addEventListener<K extends keyof PkceLoginEventMap>(
     type: K,

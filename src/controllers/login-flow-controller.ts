@@ -174,7 +174,8 @@ export class LoginFlowController implements ReactiveController {
       if (!popup) return callbacks.navigate(url);
       this.#popup.wait(record.state, url, {
         // The opener's address stays as it is.
-        response: async (params) => ((await this.#completeLogin(config, params)) ? callbacks.signIn(false) : this.#settle()),
+        response: (params) =>
+          void this.#completeLogin(config, params).then((login) => (login ? callbacks.signIn(false) : this.#settle())),
         closed: () => {
           this.#settle();
           callbacks.error(new PkceLoginError('popup_closed', 'popup closed'));

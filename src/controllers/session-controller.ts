@@ -86,7 +86,7 @@ export class SessionController implements ReactiveController {
 
   /** The signed-in user's claims (ID token claims merged with userinfo), or `null`. */
   get user(): UserClaims | null {
-    return (this.#keeper?.session?.tokens.claims as UserClaims | undefined) ?? null;
+    return this.#keeper?.session?.tokens.claims ?? null;
   }
 
   /** The `token` event's detail for the current tokens: never the refresh token. */

@@ -73,6 +73,7 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** An `invalid_config` error naming `attribute`. */
 export function invalid(attribute: string, problem: string, value?: unknown): PkceLoginError {
+  // eslint-disable-next-line @typescript-eslint/restrict-template-expressions, @typescript-eslint/no-base-to-string -- whatever the page set, shown as JS prints it
   return new PkceLoginError('invalid_config', `"${attribute}" ${problem}${value === undefined ? '' : `, got "${value}"`}`);
 }
 
@@ -179,6 +180,6 @@ export function resolveConfig(input: ConfigInput, page: URL): ResolvedConfig {
     par: !!input.par,
     clockTolerance: atLeast('clock-tolerance', input.clockTolerance, 60, 0),
     timeout: atLeast('timeout', input.timeout, 10_000, 1),
-    allowHttp: [issuer, ...Object.values(endpoints)].some((url) => url.startsWith('http:')),
+    allowHttp: [issuer, ...(Object.values(endpoints) as string[])].some((url) => url.startsWith('http:')),
   };
 }

@@ -56,7 +56,7 @@ export function indexedDbSessionStore(custom?: UseStore): SessionStore {
 
 /** A {@link SessionStore} that keeps nothing: `session="memory"`. */
 export const noSessionStore: SessionStore = {
-  get: async () => undefined,
-  set: async () => undefined,
-  delete: async () => undefined,
+  get: () => Promise.resolve(undefined),
+  set: () => Promise.resolve(),
+  delete: () => Promise.resolve(),
 };

@@ -17,9 +17,11 @@ const STORE_TIMEOUT_MS = 3000;
 export function webStorageTransactionStore(storage: () => Storage): TransactionStore {
   const key = (state: string) => `pkce-login:${state}`;
   return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- async: a throwing Web Storage (SecurityError, quota) rejects
     async put(record) {
       storage().setItem(key(record.state), JSON.stringify(record));
     },
+    // eslint-disable-next-line @typescript-eslint/require-await -- async: a throwing Web Storage rejects, as in put
     async consume(state, owner, now = Date.now()) {
       const raw = storage().getItem(key(state));
       if (raw === null) return undefined;

@@ -72,7 +72,7 @@ export function isTransactionRecord(value: unknown): value is TransactionRecord 
  */
 function openTransactionDb(): UseStore {
   const db = createStore('pkce-login', 'transactions');
-  void db('readonly', async () => undefined).catch(() => undefined);
+  void db('readonly', () => undefined).catch(() => undefined);
   return db;
 }
 

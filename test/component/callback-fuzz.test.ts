@@ -348,7 +348,7 @@ function foreignRecords(c: FuzzCase, state: string): TransactionRecord[] {
 function usableRecords(c: FuzzCase, state: string): TransactionRecord[] {
   const inIndexedDb = new Map(c.indexedDb).get(state);
   const inSession = parse(new Map(c.session).get(`pkce-login:${state}`));
-  return [inIndexedDb, inSession].filter((value) => usable(value, state)) as TransactionRecord[];
+  return [inIndexedDb, inSession].filter((value) => usable(value, state));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -137,7 +137,7 @@ function expectUsableSignedOut(el: PkceLogin): void {
   expect(login!.tagName).to.equal('BUTTON');
   expect(login!.disabled).to.equal(false);
   expect(login!.getAttribute('aria-busy')).to.equal('false');
-  expect(login!.textContent!.trim()).to.equal('Log in');
+  expect(login!.textContent.trim()).to.equal('Log in');
   expect(markup(part(el, 'logout'))).to.equal(null);
 }
 
@@ -231,7 +231,7 @@ describe('<pkce-login>', () => {
       expect(avatar.getAttribute('alt')).to.equal('');
       const logout = part(el, 'logout') as HTMLButtonElement;
       expect(logout.tagName).to.equal('BUTTON');
-      expect(logout.textContent!.trim()).to.equal('Log out');
+      expect(logout.textContent.trim()).to.equal('Log out');
       expect(markup(part(el, 'login'))).to.equal(null);
 
       // The response is gone from the address, the rest of it is kept.
@@ -302,7 +302,7 @@ describe('<pkce-login>', () => {
       });
       let tokenInHandler: Promise<string> | undefined;
       const { el, events } = await mount(DEFAULT_ATTRIBUTES, (element) =>
-        element.addEventListener('token', () => (tokenInHandler ??= element.getAccessToken()), { signal: listening.signal }),
+        element.addEventListener('token', () => void (tokenInHandler ??= element.getAccessToken()), { signal: listening.signal }),
       );
 
       await untilEvent(events, 'token');
@@ -771,7 +771,7 @@ describe('<pkce-login>', () => {
       const idToken = ofType(events, 'token')[0]!.detail.idToken as string;
       const logout = oneEvent(el, 'logout');
       (part(el, 'logout') as HTMLButtonElement).click();
-      const event = (await logout) as CustomEvent;
+      const event = await logout;
       await el.updateComplete;
 
       expect(event.detail).to.deep.equal({ reason: 'user' });
@@ -917,14 +917,14 @@ describe('<pkce-login>', () => {
       await untilStatus(el, 'signed-out');
       el.messages = { login: 'Se connecter' };
       await el.updateComplete;
-      expect(button(el).textContent!.trim()).to.equal('Se connecter');
+      expect(button(el).textContent.trim()).to.equal('Se connecter');
     });
 
     it('should take the Log out label from the messages property', async () => {
       const { el } = await signIn();
       el.messages = { logout: 'Se déconnecter' };
       await el.updateComplete;
-      expect(part(el, 'logout')!.textContent!.trim()).to.equal('Se déconnecter');
+      expect(part(el, 'logout')!.textContent.trim()).to.equal('Se déconnecter');
     });
 
     it('should be accessible signed out', async () => {

@@ -31,7 +31,7 @@ function button(el: PkceLogin): HTMLButtonElement {
 
 /** The text a button shows: its slot's fallback (the translated label) when nothing is slotted. */
 function label(el: PkceLogin, name: 'login' | 'logout'): string {
-  return part(el, name)!.textContent!;
+  return part(el, name)!.textContent;
 }
 
 function liveRegion(el: PkceLogin): HTMLElement {

@@ -173,7 +173,7 @@ describe('protocol', () => {
     it('should abandon a discovery request after `timeout` ms', async () => {
       installFakeProvider({
         [DISCOVERY_URL]: ({ signal }) =>
-          new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+          new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as DOMException))),
       });
       const started = Date.now();
       expect((await rejection(discover(config({ timeout: 50 })))).code).to.equal('discovery_failed');
@@ -344,7 +344,7 @@ describe('protocol', () => {
       const provider = installFakeProvider({
         [DISCOVERY_URL]: () => json(providerMetadata({ id_token_signing_alg_values_supported: ['none'] })),
       });
-      await prepare(await discover(config()) as unknown as Record<string, unknown>);
+      await prepare(await discover(config()));
       provider.stub.restore();
       tokenResponds(() => json(tokenBody(record.nonce, { header: { alg: 'none' } })));
       expect((await rejection(exchange())).code).to.equal('id_token_invalid');
@@ -404,7 +404,7 @@ describe('protocol', () => {
     });
 
     it('should report network_error when the token endpoint does not answer within `timeout` ms', async () => {
-      tokenResponds(({ signal }) => new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))));
+      tokenResponds(({ signal }) => new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as DOMException))));
       expect((await rejection(exchange({ timeout: 50 }))).code).to.equal('network_error');
     });
 
