@@ -37,8 +37,9 @@ export default tseslint.config(
       // `let nonce; provider(() => nonce); ...; nonce = ...`: a closure reads the variable before its
       // one assignment, so it cannot be a const declared there.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
-      // As tsc's noUnusedParameters: a parameter kept for its position or the API says so with `_`.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // As tsc's noUnused*: a parameter kept for its position or the API says so with `_`, and
+      // `const { omitted, ...rest } = value` names what it leaves out.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       // LitElement implements every lifecycle callback, so `super.connectedCallback()` needs no
       // `if (super.connectedCallback)` guard (eslint-plugin-lit's advice for wc with Lit).
       'wc/guard-super-call': 'off',
