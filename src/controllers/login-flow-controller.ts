@@ -302,7 +302,7 @@ export class LoginFlowController implements ReactiveController {
   #configure(): ResolvedConfig | undefined {
     this.#metadataRequest = undefined;
     try {
-      const config = resolveConfig(this.#input, new URL(location.href));
+      const config = resolveConfig(this.#input, new URL(location.href), self.origin);
       if (this.#session.configure(config)) this.#callbacks.signOut('user', true);
       this.#config = config;
       this.#configError = undefined;

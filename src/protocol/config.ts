@@ -141,10 +141,24 @@ function atLeast(attribute: string, value: number | string | null | undefined, f
  *
  * @param input the raw attribute / property values
  * @param page the page's URL (`location.href`); the default redirect URI is its origin + path
+ * @param origin the page's real origin (`self.origin`), `page`'s by default. In an iframe
+ *   sandboxed without `allow-same-origin` the address looks normal while the origin is opaque:
+ *   only `self.origin` tells.
  * @returns the resolved configuration
- * @throws {PkceLoginError} `invalid_config`, with a message naming the attribute at fault
+ * @throws {PkceLoginError} `invalid_config`, with a message naming the attribute at fault, or
+ *   saying that the page's origin is opaque
  */
-export function resolveConfig(input: ConfigInput, page: URL): ResolvedConfig {
+export function resolveConfig(input: ConfigInput, page: URL, origin: string = page.origin): ResolvedConfig {
+  // An opaque origin serialises as "null" (a data: page, about:srcdoc, a sandboxed iframe): every
+  // same-origin check (redirect URI, returnTo, the callback's address) would compare "null" with
+  // "null", and storage is not the page's own. A file: page's origin is opaque by the URL
+  // Standard, though some browsers (Chromium) show it as "file://". Refused outright.
+  if (origin === 'null' || page.origin === 'null' || page.protocol === 'file:' || origin.startsWith('file:')) {
+    throw new PkceLoginError(
+      'invalid_config',
+      'this page has an opaque origin ("null": a file: or data: page, about:srcdoc, or an iframe sandboxed without allow-same-origin), where same-origin checks mean nothing: serve the page from an http(s) origin',
+    );
+  }
   const issuer = resolveIssuer(input);
   const clientId = text(input.clientId);
   if (!clientId) throw invalid('client-id', 'is required');
