@@ -30,6 +30,7 @@ import { sessionKey, type Session } from '../session/session-keeper.js';
 import { holdLock, lockShared } from '../session/session-sync.js';
 import { indexedDbTransactionStore, type TransactionStore } from '../storage/transaction-store.js';
 import { fallbackTransactionStore, webStorageTransactionStore } from '../storage/transaction-store-fallback.js';
+import { noteIssSupport, otherIssuers, registerRedirect } from '../storage/redirect-registry.js';
 import { POPUP_STATE_PREFIX, relayPopupResponse, type PopupController } from './popup-controller.js';
 import type { SessionController } from './session-controller.js';
 
@@ -269,6 +270,17 @@ export class LoginFlowController implements ReactiveController {
         if (record !== null && where) history.replaceState(history.state, '', withoutCallbackParams(page, where));
         if (record === undefined && state) underWay = await lockShared(lock);
         if (!record) return record;
+        // Mix-up defence (SPEC §8.9, RFC 9700 §4.4.2): without `iss`, only a redirect URI no other
+        // issuer uses tells which provider answered. Before any token request.
+        if (!params.has('iss')) {
+          const others = await otherIssuers([config.redirectUri, record.redirectUri], record.issuer);
+          if (others.length > 0) {
+            throw new PkceLoginError(
+              'iss_mismatch',
+              `no "iss" in a response at a redirect URI shared with ${others.join(', ')}: refused (mix-up defence, RFC 9700 §4.4)`,
+            );
+          }
+        }
         const dpop = dpopHandle(config, record.dpopKey);
         const tokens = await exchangeCode(config, record, validateCallback(record, params), dpop);
         const session: Session = { tokens, metadata: record.metadata, dpopKey: dpop && record.dpopKey };
@@ -305,6 +317,7 @@ export class LoginFlowController implements ReactiveController {
       const config = resolveConfig(this.#input, new URL(location.href), self.origin);
       if (this.#session.configure(config)) this.#callbacks.signOut('user', true);
       this.#config = config;
+      registerRedirect(this.#host, config.redirectUri, config.issuer);
       this.#configError = undefined;
     } catch (error) {
       this.#config = undefined;
@@ -316,7 +329,7 @@ export class LoginFlowController implements ReactiveController {
 
   /** Starts discovery in the background so that a click navigates without waiting on it. */
   #prefetchMetadata(config: ResolvedConfig): void {
-    const request = discover(config);
+    const request = this.#discover(config);
     this.#metadataRequest = request;
     request.catch((error: unknown) => {
       if (this.#metadataRequest !== request) return;
@@ -327,7 +340,17 @@ export class LoginFlowController implements ReactiveController {
   }
 
   #metadataFor(config: ResolvedConfig): Promise<ServerMetadata> {
-    return this.#metadataRequest ?? (this.#metadataRequest = discover(config));
+    return this.#metadataRequest ?? (this.#metadataRequest = this.#discover(config));
+  }
+
+  /** Discovery; tells the redirect registry whether the provider sends `iss` (RFC 9207). */
+  #discover(config: ResolvedConfig): Promise<ServerMetadata> {
+    const request = discover(config);
+    void request.then(
+      (metadata) => noteIssSupport(this.#host, config.issuer, metadata.authorization_response_iss_parameter_supported === true),
+      () => undefined,
+    );
+    return request;
   }
 
   /** A page restored from the back-forward cache after leaving for the provider is usable again. */
