@@ -138,7 +138,8 @@ export class LoginFlowController implements ReactiveController {
    * changed. Stops a pending popup login, and prefetches discovery when signed out.
    */
   reconfigure(): void {
-    this.#popup.stop();
+    // A popup login under way is abandoned: the element is usable again at once.
+    if (this.#popup.stop()) this.#settle();
     const config = this.#configure();
     if (config && !this.#session.active) this.#prefetchMetadata(config);
   }
@@ -225,10 +226,10 @@ export class LoginFlowController implements ReactiveController {
     const login = await pageLogins.get(key);
     if (login) {
       // The element that completed the login has stored and announced the session already.
-      if (login.session) await this.#session.begin(login.session, false);
-      else await this.#session.restore();
-      callbacks.signIn(!callback, callback && login.returnTo);
-      return;
+      if (login.session ? await this.#session.begin(login.session, false, config) : await this.#session.restore()) {
+        callbacks.signIn(!callback, callback && login.returnTo);
+        return;
+      }
     }
     if (await this.#session.restore()) {
       callbacks.signIn(true);
@@ -286,10 +287,11 @@ export class LoginFlowController implements ReactiveController {
         const session: Session = { tokens, metadata: record.metadata, dpopKey: dpop && record.dpopKey };
         // The tokens are usable at once (getAccessToken, fetch): `token` goes out before the
         // profile is completed and the session stored; `login` follows when both are done.
-        await this.#session.begin(session, false);
-        callbacks.token(this.#session.tokenDetail()!);
+        // Filed under this login's client (`config`), never under one the element was configured
+        // for since (issue 12, finding 3): the element then takes no part in the login (null).
+        if (await this.#session.begin(session, false, config)) callbacks.token(this.#session.tokenDetail()!);
         session.tokens = await withUserinfo(config, record.metadata, tokens, dpop);
-        await this.#session.begin(session, true);
+        if (!(await this.#session.begin(session, true, config))) return null;
         return { session, returnTo: record.returnTo && sameOriginUrl(record.returnTo, page)?.href };
       });
       if (result === null) return undefined;

@@ -119,11 +119,17 @@ export class PopupController implements ReactiveController {
     popup.location?.assign(url);
   }
 
-  /** Stops waiting for the current popup login, if any, and closes its popup. */
-  stop(): void {
+  /**
+   * Stops waiting for the current popup login, if any, and closes its popup.
+   *
+   * @returns whether a popup login was under way (opened, or waited for)
+   */
+  stop(): boolean {
     const popup = this.#popup;
+    const underWay = popup !== null || this.#stopWaiting !== undefined;
     this.#release();
     popup?.close();
+    return underWay;
   }
 
   /** Stops waiting, leaving the popup as it is (it closes itself after relaying its response). */

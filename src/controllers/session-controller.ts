@@ -17,6 +17,11 @@ import { endSessionUrl, resourceFetch, revokeToken } from '../protocol/protocol.
 import { SessionKeeper, sessionKey, type Session } from '../session/session-keeper.js';
 import { renewalTime } from '../session/renewal-schedule.js';
 
+/** True when two configurations share a session: same issuer, client id and session mode. */
+function sameClient(a: ResolvedConfig, b: ResolvedConfig): boolean {
+  return sessionKey(a) === sessionKey(b) && a.session === b.session;
+}
+
 /** What the session controller tells the element. */
 export interface SessionCallbacks {
   /**
@@ -64,7 +69,7 @@ export class SessionController implements ReactiveController {
    */
   configure(config: ResolvedConfig): boolean {
     const keeper = this.#keeper;
-    if (keeper && sessionKey(keeper.config) === sessionKey(config) && keeper.config.session === config.session) {
+    if (keeper && sameClient(keeper.config, config)) {
       keeper.config = config;
       return false;
     }
@@ -102,9 +107,27 @@ export class SessionController implements ReactiveController {
     return (await this.#keeper?.restore()) !== undefined;
   }
 
-  /** Starts keeping a session that just began here (a completed login); `save` stores and announces it. */
-  begin(session: Session, save: boolean): Promise<void> {
-    return this.#keeper!.begin(session, save);
+  /**
+   * Starts keeping a session that just began here (a completed login); `save` stores and
+   * announces it. `config` is the configuration of the login's transaction: a session is always
+   * filed under that client. When the element has been configured for another client since (a
+   * tenant picker switched the issuer during the login), the session is stored under the login's
+   * client (with `save`) and not kept by this element.
+   *
+   * @returns whether the element keeps the session
+   */
+  async begin(session: Session, save: boolean, config: ResolvedConfig): Promise<boolean> {
+    const keeper = this.#keeper;
+    if (keeper && sameClient(keeper.config, config)) {
+      await keeper.begin(session, save);
+      return true;
+    }
+    if (save) {
+      const other = new SessionKeeper(config, { sessionChanged() {}, sessionEnded() {}, renewalFailed() {} });
+      await other.begin(session, true);
+      other.close();
+    }
+    return false;
   }
 
   /**

@@ -96,7 +96,7 @@ export class SessionKeeper {
    * Resolves to `undefined` (and forgets the stored session) when it cannot be restored.
    */
   async restore(): Promise<Session | undefined> {
-    const stored = await this.#store.get(this.#key);
+    const stored = await this.#read();
     if (!stored) return undefined;
     this.#use(stored);
     if (stored.tokens.expiresAt > Date.now()) return (this.#shown = stored);
@@ -122,9 +122,9 @@ export class SessionKeeper {
     if (shown && !sameAccount(shown, session)) this.#revoke(shown);
     if (save) {
       // The store's copy of another user's session is the latest one: this tab may never have held it.
-      const replaced = await this.#store.get(this.#key);
+      const replaced = await this.#read();
       if (replaced && !sameAccount(replaced, session)) this.#revoke(replaced);
-      await this.#store.set(this.#key, { version: 1, ...session });
+      await this.#write(session);
       this.#announce('session');
     }
   }
@@ -164,7 +164,7 @@ export class SessionKeeper {
     }
     try {
       const { result } = await withLock(`renew ${this.#key}`, async (): Promise<[Session, boolean]> => {
-        const stored = await this.#store.get(this.#key);
+        const stored = await this.#read();
         const latest = stored?.tokens.refreshToken ? stored : current;
         if (latest.tokens.accessToken !== current.tokens.accessToken && renewalTime(latest.tokens.receivedAt, latest.tokens.expiresAt) > Date.now()) {
           return [latest, false];
@@ -172,7 +172,7 @@ export class SessionKeeper {
         this.#use(latest);
         const tokens = await refreshTokens(this.config, latest.metadata, latest.tokens, this.dpop());
         const session = { ...latest, tokens };
-        await this.#store.set(this.#key, { version: 1, ...session });
+        await this.#write(session);
         return [session, true];
       });
       const [renewed, refreshedHere] = result;
@@ -191,6 +191,23 @@ export class SessionKeeper {
         throw error;
       }
     }
+  }
+
+  /**
+   * This client's stored session. A record of another issuer or client id, or without them (an
+   * older version's), is treated as absent: it was filed under this client's key by mistake.
+   */
+  async #read(): Promise<Session | undefined> {
+    const stored = await this.#store.get(this.#key);
+    if (stored?.issuer !== this.config.issuer || stored.clientId !== this.config.clientId) return undefined;
+    const { tokens, metadata, dpopKey } = stored;
+    return { tokens, metadata, dpopKey };
+  }
+
+  /** Stores the session under this client, with its issuer and client id. */
+  #write(session: Session): Promise<unknown> {
+    const { tokens, metadata, dpopKey } = session;
+    return this.#store.set(this.#key, { version: 1, issuer: this.config.issuer, clientId: this.config.clientId, tokens, metadata, dpopKey });
   }
 
   /** Takes a session read from the store or sent by the provider, and plans its renewal. */
@@ -255,7 +272,7 @@ export class SessionKeeper {
       }
       return;
     }
-    const stored = await this.#store.get(this.#key);
+    const stored = await this.#read();
     if (stored && stored.tokens.accessToken !== this.session?.tokens.accessToken) {
       this.#use(stored);
       this.#report(stored);

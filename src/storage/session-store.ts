@@ -16,6 +16,12 @@ import { withTimeout } from './transaction-store-fallback.js';
 export interface StoredSession {
   /** Record format; a record of another version is treated as absent. */
   version: 1;
+  /**
+   * The issuer and client id of the login that produced the session. A reader configured for
+   * another client treats the record as absent, whatever key it was found under.
+   */
+  issuer: string;
+  clientId: string;
   tokens: TokenSet;
   metadata: ServerMetadata;
   /** The key the tokens are bound to, when the provider supports DPoP. */
@@ -32,7 +38,13 @@ export interface SessionStore {
 /** True when `value` has the shape of a {@link StoredSession}. */
 function isStoredSession(value: unknown): value is StoredSession {
   const s = value as Partial<StoredSession> | null | undefined;
-  return s?.version === 1 && typeof s.tokens?.accessToken === 'string' && typeof s.metadata?.issuer === 'string';
+  return (
+    s?.version === 1 &&
+    typeof s.issuer === 'string' &&
+    typeof s.clientId === 'string' &&
+    typeof s.tokens?.accessToken === 'string' &&
+    typeof s.metadata?.issuer === 'string'
+  );
 }
 
 /**

@@ -136,6 +136,23 @@ describe('SessionKeeper', () => {
     expect(stored?.tokens.refreshToken, 'the rotated refresh token is stored').to.equal('refresh-1');
   });
 
+  it("should treat a stored session without this client's issuer and client id as absent (issue 12, finding 3)", async () => {
+    const provider = installFakeProvider();
+    const config = newConfig();
+    const key = `${config.issuer} ${config.clientId}`;
+    const { keeper: k } = keeper(config);
+    await k.begin(session('access-0', 'refresh-0'), true);
+    const stored = (await indexedDbSessionStore().get(key))!;
+    expect([stored.issuer, stored.clientId], 'stored with its issuer and client id').to.deep.equal([config.issuer, config.clientId]);
+
+    const { issuer: _issuer, clientId: _clientId, ...older } = stored;
+    for (const record of [older, { ...stored, issuer: 'https://other.example/' }, { ...stored, clientId: 'another-client' }]) {
+      await indexedDbSessionStore().set(key, record as typeof stored);
+      expect(await keeper(config).keeper.restore()).to.equal(undefined);
+    }
+    expect(provider.requests).to.have.length(0);
+  });
+
   it('should restore nothing from a session="memory" keeper', async () => {
     installFakeProvider();
     const config = newConfig('memory');
@@ -227,7 +244,8 @@ describe('SessionKeeper', () => {
       // Due for renewal.
       await tabA.keeper.begin(sessionOf('alice', 'access-alice', 'refresh-alice', 60_000, 50_000), false);
       // Another tab stored bob's session; its announcement never arrived.
-      await indexedDbSessionStore().set(`${config.issuer} ${config.clientId}`, { version: 1, ...sessionOf('bob', 'access-bob', 'refresh-bob') });
+      const bob = sessionOf('bob', 'access-bob', 'refresh-bob');
+      await indexedDbSessionStore().set(`${config.issuer} ${config.clientId}`, { version: 1, issuer: config.issuer, clientId: config.clientId, ...bob });
 
       await tabA.keeper.renew();
       expect(provider.to(TOKEN_ENDPOINT), "bob's fresh session is taken as it is").to.have.length(0);
