@@ -36,6 +36,9 @@ export class LocalizationController implements ReactiveController {
     // The whole document: the document's `lang` and any ancestor's (a shadow root is not
     // crossed; an element inside one follows the `lang` it finds at its next render).
     this.#observer.observe(document.documentElement, { attributeFilter: ['lang'], subtree: true });
+    // Moved under another ancestor, or a `lang` changed while it was out of the document: the
+    // language may differ from the last render's.
+    this.#host.requestUpdate();
   }
 
   hostDisconnected(): void {

@@ -148,13 +148,9 @@ describe('LocalizationController', () => {
     expect(rendered(el)).to.equal('ログイン');
   });
 
-  // KNOWN BUG (src/controllers/localization-controller.ts, hostConnected): the observer is
-  // disconnected while the host is out of the document, and hostConnected neither requests an
-  // update nor checks whether the language changed meanwhile. A host moved under an ancestor of
-  // another language (or reattached after the document's `lang` changed) keeps the old
-  // language's labels until something else re-renders it. The pre-LitElement element re-rendered
-  // on every connect. Fix: `this.#host.requestUpdate()` in hostConnected (or compare `lang`).
-  it('KNOWN BUG: should render in the new language after being moved under an ancestor of another lang', async () => {
+  // The observer is disconnected while the host is out of the document: reconnecting must
+  // re-render, since the host may now be under another `lang`, or a `lang` changed meanwhile.
+  it('should render in the new language after being moved under an ancestor of another lang', async () => {
     const root = await fixture<HTMLDivElement>(
       html`<div><div id="fr" lang="fr"><localized-test-host></localized-test-host></div><div id="de" lang="de"></div></div>`,
     );
@@ -168,7 +164,7 @@ describe('LocalizationController', () => {
     expect(rendered(el), 'label after the move').to.equal('Anmelden');
   });
 
-  it("KNOWN BUG: should render in the document's new language when reattached after it changed", async () => {
+  it("should render in the document's new language when reattached after it changed", async () => {
     const el = await fixture<LocalizedTestHost>(html`<localized-test-host></localized-test-host>`);
     await settle(el);
     const parent = el.parentElement!;
