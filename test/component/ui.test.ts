@@ -2,11 +2,12 @@
 // What people see and hear of <pkce-login>: accessibility in every status and both colour
 // schemes, keyboard use, the live region, languages, slots, parts and custom properties.
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
-import { emulateMedia, sendKeys } from '@web/test-runner-commands';
+import { sendKeys } from '@web/test-runner-commands';
 import sinon from 'sinon';
 import type { PkceLogin } from '../../src/pkce-login.component.js';
 import { SessionKeeper } from '../../src/session/session-keeper.js';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
+import { COLOR_SCHEMES, preferredColorScheme, useColorScheme } from '../helpers/color-scheme.js';
 import { create, DEFAULT_ATTRIBUTES, mount, part, untilStatus, useHarness, type Mounted } from '../helpers/element.js';
 import { ofType, untilEvent } from '../helpers/events.js';
 import {
@@ -84,10 +85,12 @@ function contrast(a: string, b: string): number {
 describe('<pkce-login> UI', () => {
   useHarness();
 
-  for (const scheme of ['light', 'dark'] as const) {
+  // Both schemes where the browser emulates them; elsewhere the one it was launched in (the
+  // suite runs this file in a browser of each scheme: helpers/color-scheme.ts).
+  for (const scheme of COLOR_SCHEMES) {
     describe(`accessibility, ${scheme} scheme`, () => {
-      before(() => emulateMedia({ colorScheme: scheme }));
-      after(() => emulateMedia({ colorScheme: 'light' }));
+      before(() => useColorScheme(scheme));
+      after(() => useColorScheme('light'));
 
       it('should be in the scheme under test', async () => {
         installFakeProvider();
@@ -435,10 +438,12 @@ describe('<pkce-login> UI', () => {
       installFakeProvider();
       const { el } = await mount();
       await untilStatus(el, 'signed-out');
-      expect(matchMedia('(prefers-color-scheme: dark)').matches).to.equal(false);
-      el.style.colorScheme = 'dark';
+      // The scheme the user does not prefer (light in a browser launched dark).
+      const other = preferredColorScheme() === 'dark' ? 'light' : 'dark';
+      expect(getComputedStyle(button(el)).backgroundColor).to.equal(other === 'dark' ? 'rgb(31, 95, 209)' : 'rgb(138, 180, 248)');
+      el.style.colorScheme = other;
       const style = getComputedStyle(button(el));
-      expect(style.backgroundColor).to.equal('rgb(138, 180, 248)');
+      expect(style.backgroundColor).to.equal(other === 'dark' ? 'rgb(138, 180, 248)' : 'rgb(31, 95, 209)');
       expect(contrast(style.color, style.backgroundColor)).to.be.at.least(4.5);
     });
 
