@@ -12,7 +12,7 @@
 import { isServer, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { PkceLoginError } from '../errors.js';
 import type { LogoutReason, TokenEventDetail } from '../events.js';
-import { readCallback, sameOriginUrl, withoutCallbackParams, type CallbackResponse } from '../protocol/callback-url.js';
+import { readCallback, replaceAddress, sameOriginUrl, withoutCallbackParams, type CallbackResponse } from '../protocol/callback-url.js';
 import { resolveConfig, type ConfigInput, type ResolvedConfig } from '../protocol/config.js';
 import {
   createAuthorizationRequest,
@@ -268,7 +268,7 @@ export class LoginFlowController implements ReactiveController {
         const record = state ? await this.#transactions.consume(state, config) : undefined;
         // null: the login of another element on this page (another client), which reads the
         // response after this one; until then it stays in the address bar.
-        if (record !== null && where) history.replaceState(history.state, '', withoutCallbackParams(page, where));
+        if (record !== null && where) replaceAddress(withoutCallbackParams(page, where));
         if (record === undefined && state) underWay = await lockShared(lock);
         if (!record) return record;
         // Mix-up defence (SPEC §8.9, RFC 9700 §4.4.2): without `iss`, only a redirect URI no other
@@ -302,7 +302,7 @@ export class LoginFlowController implements ReactiveController {
           'no login in progress for this response (used, expired, or from another browser)',
         );
       }
-      if (login.returnTo) history.replaceState(history.state, '', login.returnTo);
+      if (login.returnTo) replaceAddress(login.returnTo);
       return login;
     } catch (error) {
       // Usable at once for a handler of the error; a stored session may still sign it in.

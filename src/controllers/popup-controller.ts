@@ -13,7 +13,7 @@
  */
 
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { withoutCallbackParams } from '../protocol/callback-url.js';
+import { replaceAddress, withoutCallbackParams } from '../protocol/callback-url.js';
 import { TRANSACTION_TTL_MS } from '../protocol/protocol.js';
 
 /** What a popup login's `state` starts with. */
@@ -35,7 +35,7 @@ const CLOSED_POLL_MS = 400;
 export function relayPopupResponse(params: URLSearchParams): boolean {
   const state = params.get('state') ?? '';
   if (!state.startsWith(POPUP_STATE_PREFIX)) return false;
-  history.replaceState(history.state, '', withoutCallbackParams(new URL(location.href)));
+  replaceAddress(withoutCallbackParams(new URL(location.href)));
   new BroadcastChannel(state).postMessage(`${params}`);
   close();
   return true;

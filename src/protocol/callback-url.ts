@@ -13,7 +13,8 @@
  * real response until it expires. Refusing it with an error instead would let any link to the
  * page with such a fragment show an error, or burn a login in progress.
  *
- * Pure: works on URL values; the element applies the result with `history.replaceState`.
+ * Pure but for {@link replaceAddress}: works on URL values, and the element applies the result
+ * with that one function.
  *
  * @packageDocumentation
  */
@@ -66,4 +67,22 @@ export function withoutCallbackParams(page: URL, _location: CallbackResponse['lo
 export function sameOriginUrl(target: string, page: URL): URL | undefined {
   const url = URL.canParse(target, page) ? new URL(target, page) : undefined;
   return url?.origin === page.origin ? url : undefined;
+}
+
+/**
+ * Replaces the page's address (`history.replaceState`, keeping `history.state`) without ever
+ * throwing: the address clean-up must not fail a login whose transaction is already spent.
+ * WebKit throws a SecurityError once a page has called `replaceState` 100 times in 10 seconds;
+ * the response then stays in the address, harmless: its transaction is gone, so it cannot be
+ * used again.
+ *
+ * @returns whether the address was replaced
+ */
+export function replaceAddress(url: string): boolean {
+  try {
+    history.replaceState(history.state, '', url);
+    return true;
+  } catch {
+    return false;
+  }
 }
