@@ -20,6 +20,7 @@
  * - `popup_closed`: the user closed the login popup.
  * - `storage_unavailable`: no storage at all could hold the transaction.
  * - `login_required`: there is no valid session (`getAccessToken()` when signed out).
+ * - `origin_not_allowed`: `fetch()` was asked to send the access token to an origin not in `api-origins`; nothing was sent.
  */
 export type ErrorCode =
   | 'invalid_config'
@@ -32,7 +33,8 @@ export type ErrorCode =
   | 'clock_skew'
   | 'popup_closed'
   | 'storage_unavailable'
-  | 'login_required';
+  | 'login_required'
+  | 'origin_not_allowed';
 
 /**
  * A `<pkce-login>` error code: an {@link ErrorCode}, or an OAuth 2 error code sent by the

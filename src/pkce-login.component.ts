@@ -34,6 +34,7 @@ export interface LogoutOptions {
 const CONFIG_PROPERTIES: ReadonlySet<PropertyKey> = new Set([
   'issuer', 'domain', 'clientId', 'redirectUri', 'scope', 'audience', 'postLogoutRedirectUri', 'authorizationEndpoint',
   'tokenEndpoint', 'userinfoEndpoint', 'endSessionEndpoint', 'session', 'refresh', 'mode', 'par', 'clockTolerance', 'timeout',
+  'apiOrigins',
 ]);
 
 /**
@@ -135,6 +136,13 @@ export class PkceLogin extends LitElement {
 
   /** Milliseconds before a provider request is abandoned with `network_error`, as written (a number). Default: 10000. */
   @property() timeout?: number | string;
+
+  /**
+   * Space-separated origins that `fetch()` sends the access token to (`https:`, or `http:` on a
+   * loopback host); a request to any other origin is refused with `origin_not_allowed`. Default:
+   * the page's origin.
+   */
+  @property({ attribute: 'api-origins' }) apiOrigins?: string;
 
   /** Extra authorization request parameters (`prompt`, `login_hint`, `organization`, `max_age` …). */
   @property({ attribute: false }) authorizationParams: AuthorizationParams = {};
@@ -243,7 +251,9 @@ export class PkceLogin extends LitElement {
   /**
    * `fetch` with the access token: `Authorization: Bearer`, or `DPoP` with a fresh proof for
    * DPoP-bound tokens (the key never leaves the element). On a 401 the token is renewed and the
-   * request sent once more. Rejects like {@link PkceLogin.getAccessToken} when signed out.
+   * request sent once more. Rejects like {@link PkceLogin.getAccessToken} when signed out, and
+   * with a {@link PkceLoginError} `origin_not_allowed`, sending nothing, when the request's URL
+   * (resolved against the document's base URL) is not on an origin of `api-origins`.
    */
   async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);

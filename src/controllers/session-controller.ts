@@ -149,9 +149,19 @@ export class SessionController implements ReactiveController {
 
   /**
    * Sends `request` with the access token (and a DPoP proof for DPoP-bound tokens). On a 401 the
-   * token is renewed and the request sent once more.
+   * token is renewed and the request sent once more. A request to an origin not in `api-origins`
+   * (its final URL: a `Request`'s, or a relative URL resolved against the document's base URL)
+   * is refused with `origin_not_allowed` before anything is sent.
    */
   async fetch(request: Request, body: ArrayBuffer | null): Promise<Response> {
+    const allowed = this.#keeper?.config.apiOrigins;
+    const { origin } = new URL(request.url);
+    if (allowed && !allowed.includes(origin)) {
+      throw new PkceLoginError(
+        'origin_not_allowed',
+        `the access token is sent only to the origins of "api-origins" (${allowed.join(' ')}), not to ${origin}`,
+      );
+    }
     const send = async () => resourceFetch(request, body, await this.accessToken(), this.#keeper?.dpop());
     const response = await send();
     if (response.status !== 401 || !this.#keeper?.session?.tokens.refreshToken) return response;

@@ -29,6 +29,7 @@ export interface ConfigInput {
   par?: boolean | null | undefined;
   clockTolerance?: number | string | null | undefined;
   timeout?: number | string | null | undefined;
+  apiOrigins?: string | null | undefined;
 }
 
 /** Explicit endpoints, for servers without discovery; each overrides the discovered one. */
@@ -61,6 +62,8 @@ export interface ResolvedConfig {
   timeout: number;
   /** True when the issuer or an explicit endpoint is a plain-`http:` loopback URL (development only). */
   allowHttp: boolean;
+  /** The origins `fetch()` sends the access token to (`api-origins`); by default the page's only. */
+  apiOrigins: string[];
 }
 
 /** The scopes asked for when the `scope` attribute is absent. */
@@ -121,6 +124,23 @@ function pageUrl(attribute: string, value: string | undefined, page: URL, fallba
   if (url?.origin !== page.origin) throw invalid(attribute, `must be a URL on ${page.origin}`, value);
   url.hash = '';
   return url.href;
+}
+
+/**
+ * Parses `api-origins`: space-separated origins, each `https:` (or `http:` on a loopback host),
+ * written without a path, query or credentials (a trailing `/` is allowed). Absent: the page's
+ * origin.
+ */
+function apiOrigins(value: string | null | undefined, page: URL): string[] {
+  const list = text(value);
+  if (list === undefined) return [page.origin];
+  return list.split(/\s+/).map((entry) => {
+    const url = URL.canParse(entry) ? new URL(entry) : undefined;
+    if (!url || url.href !== `${url.origin}/` || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
+      throw invalid('api-origins', 'must be origins separated by spaces, https: (http: only on localhost, 127.0.0.1, [::1]), without a path', entry);
+    }
+    return url.origin;
+  });
 }
 
 function oneOf<T extends string>(attribute: string, value: string | null | undefined, allowed: readonly [T, ...T[]]): T {
@@ -195,5 +215,6 @@ export function resolveConfig(input: ConfigInput, page: URL, origin: string = pa
     clockTolerance: atLeast('clock-tolerance', input.clockTolerance, 60, 0),
     timeout: atLeast('timeout', input.timeout, 10_000, 1),
     allowHttp: [issuer, ...(Object.values(endpoints) as string[])].some((url) => url.startsWith('http:')),
+    apiOrigins: apiOrigins(input.apiOrigins, page),
   };
 }

@@ -75,7 +75,8 @@ test('with DPoP advertised, tokens are DPoP-bound and el.fetch() passes a verify
   t.after(() => context.off('request', onRequest));
 
   const page = await context.newPage();
-  await loginThroughProvider(page, stack, 'dora');
+  // The API's origin is the one el.fetch() may send the token to.
+  await loginThroughProvider(page, stack, 'dora', { api_origins: api.origin });
   await waitForRecordedEvent(page, 'login');
 
   // The authorization request binds the code to the key.
