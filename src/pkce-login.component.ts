@@ -218,7 +218,7 @@ export class PkceLogin extends LitElement {
    */
   override requestUpdate(name?: PropertyKey, oldValue?: unknown, options?: PropertyDeclaration): void {
     super.requestUpdate(name, oldValue, options);
-    if (name !== undefined && CONFIG_PROPERTIES.has(name) && this._status !== 'loading' && this.hasUpdated) this.#flow.reconfigure();
+    if (name !== undefined && CONFIG_PROPERTIES.has(name) && this.hasUpdated) this.#flow.reconfigure();
   }
 
   /**

@@ -87,6 +87,10 @@ export class LoginFlowController implements ReactiveController {
   #configError: PkceLoginError | undefined;
   #metadataRequest: Promise<ServerMetadata> | undefined;
   #started = false;
+  /** From the first connection to the end of the start. */
+  #starting = false;
+  /** A configuration property changed while {@link #starting}. */
+  #changedWhileStarting = false;
   // Server rendering: no store (IndexedDB would be opened at once, in the constructor); no login runs there.
   readonly #transactions: TransactionStore = isServer
     ? { put: () => Promise.reject(new PkceLoginError('storage_unavailable', 'no storage on the server')), consume: () => Promise.resolve(undefined) }
@@ -120,6 +124,7 @@ export class LoginFlowController implements ReactiveController {
     globalThis.addEventListener('pageshow', this.#handlePageShow);
     if (this.#started) return;
     this.#started = true;
+    this.#starting = true;
     // After the first update, so that properties set right after creation are in place.
     void this.#host.updateComplete.then(() => this.#start());
   }
@@ -138,10 +143,18 @@ export class LoginFlowController implements ReactiveController {
    * changed. Stops a pending popup login, and prefetches discovery when signed out.
    */
   reconfigure(): void {
+    // While the element starts (restore, callback) the configuration it started with stays; the
+    // change is applied once the start is over.
+    if (this.#starting) {
+      this.#changedWhileStarting = true;
+      return;
+    }
     // A popup login under way is abandoned: the element is usable again at once.
     if (this.#popup.stop()) this.#settle();
     const config = this.#configure();
-    if (config && !this.#session.active) this.#prefetchMetadata(config);
+    // An attribute set to a bad value is reported as at start: quietly (nobody clicked).
+    if (!config) this.#callbacks.error(this.#configError!, true);
+    else if (!this.#session.active) this.#prefetchMetadata(config);
   }
 
   /** Starts a login: see `PkceLogin.login`. Reports failures as one `error`; never rejects. */
@@ -208,9 +221,24 @@ export class LoginFlowController implements ReactiveController {
     if (url) this.#callbacks.navigate(url);
   }
 
+  /** Starts the element once; a configuration change meanwhile is applied at the end. */
   async #start(): Promise<void> {
+    try {
+      await this.#startWith();
+    } finally {
+      this.#starting = false;
+      if (this.#changedWhileStarting) {
+        this.#changedWhileStarting = false;
+        this.reconfigure();
+      }
+    }
+  }
+
+  async #startWith(): Promise<void> {
     const callbacks = this.#callbacks;
     const config = this.#configure();
+    // Changes made before this point are in `config`.
+    this.#changedWhileStarting = false;
     if (!config) {
       callbacks.setStatus('signed-out');
       callbacks.error(this.#configError!, true);

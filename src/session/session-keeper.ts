@@ -14,7 +14,7 @@ import type { PkceLoginError } from '../errors.js';
 import type { LogoutReason } from '../events.js';
 import { dpopHandle, refreshTokens, revokeToken, toPkceLoginError, type DPoPHandle, type ServerMetadata, type TokenSet } from '../protocol/protocol.js';
 import { RenewalSchedule, renewalTime } from './renewal-schedule.js';
-import { indexedDbSessionStore, noSessionStore, type SessionStore } from '../storage/session-store.js';
+import { indexedDbSessionStore, noSessionStore, type SessionStore, type StoredSession } from '../storage/session-store.js';
 import { openSyncChannel, withLock, type SyncMessage } from './session-sync.js';
 
 /** A signed-in session. */
@@ -121,10 +121,9 @@ export class SessionKeeper {
     this.#shown = session;
     if (shown && !sameAccount(shown, session)) this.#revoke(shown);
     if (save) {
-      // The store's copy of another user's session is the latest one: this tab may never have held it.
-      const replaced = await this.#read();
+      // The store's copy of another user's session, replaced in the same IndexedDB transaction.
+      const replaced = this.#own(await this.#store.replace(this.#key, this.#record(session)));
       if (replaced && !sameAccount(replaced, session)) this.#revoke(replaced);
-      await this.#write(session);
       this.#announce('session');
     }
   }
@@ -198,16 +197,25 @@ export class SessionKeeper {
    * older version's), is treated as absent: it was filed under this client's key by mistake.
    */
   async #read(): Promise<Session | undefined> {
-    const stored = await this.#store.get(this.#key);
+    return this.#own(await this.#store.get(this.#key));
+  }
+
+  /** The session of a stored record, when the record is this client's. */
+  #own(stored: StoredSession | undefined): Session | undefined {
     if (stored?.issuer !== this.config.issuer || stored.clientId !== this.config.clientId) return undefined;
     const { tokens, metadata, dpopKey } = stored;
     return { tokens, metadata, dpopKey };
   }
 
-  /** Stores the session under this client, with its issuer and client id. */
-  #write(session: Session): Promise<unknown> {
+  /** The stored form of a session of this client, with its issuer and client id. */
+  #record(session: Session): StoredSession {
     const { tokens, metadata, dpopKey } = session;
-    return this.#store.set(this.#key, { version: 1, issuer: this.config.issuer, clientId: this.config.clientId, tokens, metadata, dpopKey });
+    return { version: 1, issuer: this.config.issuer, clientId: this.config.clientId, tokens, metadata, dpopKey };
+  }
+
+  /** Stores the session under this client. */
+  #write(session: Session): Promise<unknown> {
+    return this.#store.set(this.#key, this.#record(session));
   }
 
   /** Takes a session read from the store or sent by the provider, and plans its renewal. */

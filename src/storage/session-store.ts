@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 
-import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, set, update, type UseStore } from 'idb-keyval';
 import type { ServerMetadata, TokenSet } from '../protocol/protocol.js';
 import { withTimeout } from './transaction-store-fallback.js';
 
@@ -32,6 +32,11 @@ export interface StoredSession {
 export interface SessionStore {
   get(key: string): Promise<StoredSession | undefined>;
   set(key: string, session: StoredSession): Promise<unknown>;
+  /**
+   * Stores `session` and resolves to the record it replaced, in one read-write IndexedDB
+   * transaction (one wait, however slow the database: see `withTimeout`).
+   */
+  replace(key: string, session: StoredSession): Promise<StoredSession | undefined>;
   delete(key: string): Promise<unknown>;
 }
 
@@ -62,6 +67,20 @@ export function indexedDbSessionStore(custom?: UseStore): SessionStore {
   return {
     get: (key) => run((s) => get(key, s)).then((value) => (isStoredSession(value) ? value : undefined)),
     set: (key, session) => run((s) => set(key, session, s)),
+    replace: async (key, session) => {
+      let replaced: unknown;
+      await run((s) =>
+        update(
+          key,
+          (old) => {
+            replaced = old;
+            return session;
+          },
+          s,
+        ),
+      );
+      return isStoredSession(replaced) ? replaced : undefined;
+    },
     delete: (key) => run((s) => del(key, s)),
   };
 }
@@ -70,5 +89,6 @@ export function indexedDbSessionStore(custom?: UseStore): SessionStore {
 export const noSessionStore: SessionStore = {
   get: () => Promise.resolve(undefined),
   set: () => Promise.resolve(),
+  replace: () => Promise.resolve(undefined),
   delete: () => Promise.resolve(),
 };

@@ -573,6 +573,20 @@ describe('<pkce-login>', () => {
       expect(ofType(events, 'error')).to.have.length(1);
     });
 
+    it('should apply a configuration changed while the element starts, once the start is over', async () => {
+      installFakeProvider();
+      const { el, events } = await mount();
+      // The start is under way (reading the stored session): the change must not be lost.
+      expect(el.status).to.equal('loading');
+      el.clientId = '';
+      await untilStatus(el, 'signed-out');
+      await settle();
+      const errors = ofType(events, 'error');
+      expect(errors.map((e) => e.detail.code)).to.deep.equal(['invalid_config']);
+      expect(errors[0]!.detail.message).to.include('client-id');
+      expect(button(el).disabled, 'the Log in button of an invalid configuration').to.equal(true);
+    });
+
     it('should report discovery_failed at connect when the provider metadata names another issuer, and stay usable', async () => {
       const provider = installFakeProvider({ [DISCOVERY_URL]: () => json(providerMetadata({ issuer: 'https://evil.example/' })) });
       const { el, events } = await mount();
