@@ -7,6 +7,8 @@ const EVENTS_KEY = 'e2e-events';
 const CONFIG_KEY = 'e2e-config';
 const CALLBACK_PARAMS = new Set([
   'code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri',
+  // glewlwyd echoes the request's ui_locales in its authorization response after PAR
+  'ui_locales',
 ]);
 
 /** Attribute settings from the query string, else from the previous load of this tab. */
