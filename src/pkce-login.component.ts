@@ -34,7 +34,7 @@ export interface LogoutOptions {
 const CONFIG_PROPERTIES: ReadonlySet<PropertyKey> = new Set([
   'issuer', 'domain', 'clientId', 'redirectUri', 'scope', 'audience', 'postLogoutRedirectUri', 'authorizationEndpoint',
   'tokenEndpoint', 'userinfoEndpoint', 'endSessionEndpoint', 'session', 'refresh', 'mode', 'par', 'clockTolerance', 'timeout',
-  'apiOrigins',
+  'apiOrigins', 'revocationEndpoint',
 ]);
 
 /**
@@ -118,6 +118,12 @@ export class PkceLogin extends LitElement {
 
   /** Explicit end-session endpoint, for servers without discovery. */
   @property({ attribute: 'end-session-endpoint' }) endSessionEndpoint?: string;
+
+  /**
+   * Explicit token revocation endpoint (RFC 7009), for providers whose discovery does not list
+   * one; logout revokes the refresh token there.
+   */
+  @property({ attribute: 'revocation-endpoint' }) revocationEndpoint?: string;
 
   /** `persistent`: the session survives reloads; `memory`: gone on reload. Default: `persistent`. */
   @property() session?: string;

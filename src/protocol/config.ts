@@ -23,6 +23,7 @@ export interface ConfigInput {
   tokenEndpoint?: string | null | undefined;
   userinfoEndpoint?: string | null | undefined;
   endSessionEndpoint?: string | null | undefined;
+  revocationEndpoint?: string | null | undefined;
   session?: string | null | undefined;
   refresh?: string | null | undefined;
   mode?: string | null | undefined;
@@ -38,6 +39,7 @@ export interface ExplicitEndpoints {
   token_endpoint?: string;
   userinfo_endpoint?: string;
   end_session_endpoint?: string;
+  revocation_endpoint?: string;
 }
 
 /** A validated configuration. Every URL in it is absolute. */
@@ -190,6 +192,7 @@ export function resolveConfig(input: ConfigInput, page: URL, origin: string = pa
     token_endpoint: input.tokenEndpoint,
     userinfo_endpoint: input.userinfoEndpoint,
     end_session_endpoint: input.endSessionEndpoint,
+    revocation_endpoint: input.revocationEndpoint,
   };
   for (const [key, value] of Object.entries(explicit) as [keyof ExplicitEndpoints, string | null | undefined][]) {
     const url = text(value);

@@ -425,12 +425,14 @@ export async function refreshTokens(config: ResolvedConfig, metadata: ServerMeta
 
 /**
  * Revokes a token (RFC 7009), best effort: a failure is ignored, since the session is gone here
- * whatever the provider answers.
+ * whatever the provider answers. The `revocation-endpoint` attribute, when set, wins over the
+ * session's metadata (a session stored before the attribute was added is revoked there too).
  */
 export async function revokeToken(config: ResolvedConfig, metadata: ServerMetadata, token: string): Promise<void> {
-  if (!metadata.revocation_endpoint) return;
+  const as = { ...metadata, revocation_endpoint: config.endpoints.revocation_endpoint ?? metadata.revocation_endpoint };
+  if (!as.revocation_endpoint) return;
   // Best effort: the answer changes nothing here.
-  await oauth.revocationRequest(metadata, client(config), oauth.None(), token, transport(config)).catch(() => undefined);
+  await oauth.revocationRequest(as, client(config), oauth.None(), token, transport(config)).catch(() => undefined);
 }
 
 /**

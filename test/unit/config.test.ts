@@ -101,6 +101,7 @@ describe('resolveConfig', () => {
         tokenEndpoint: 'https://op.example/token',
         userinfoEndpoint: 'https://op.example/me',
         endSessionEndpoint: 'https://op.example/logout',
+        revocationEndpoint: 'https://op.example/oauth2/revoke',
       },
       PAGE,
     );
@@ -109,6 +110,7 @@ describe('resolveConfig', () => {
       token_endpoint: 'https://op.example/token',
       userinfo_endpoint: 'https://op.example/me',
       end_session_endpoint: 'https://op.example/logout',
+      revocation_endpoint: 'https://op.example/oauth2/revoke',
     });
   });
 
@@ -144,6 +146,7 @@ describe('resolveConfig', () => {
       ['an http token-endpoint on a public host', { tokenEndpoint: 'http://op.example/token' }, 'token-endpoint'],
       ['an http userinfo-endpoint on a public host', { userinfoEndpoint: 'http://op.example/me' }, 'userinfo-endpoint'],
       ['an http end-session-endpoint on a public host', { endSessionEndpoint: 'http://op.example/logout' }, 'end-session-endpoint'],
+      ['an http revocation-endpoint on a public host', { revocationEndpoint: 'http://op.example/revoke' }, 'revocation-endpoint'],
       ['a token-endpoint with credentials', { tokenEndpoint: 'https://a:b@op.example/token' }, 'token-endpoint'],
     ];
     for (const [what, input, attribute] of cases) {

@@ -1,0 +1,83 @@
+/// <reference types="mocha" />
+/**
+ * Widget gaps found by the interop suite (issue 13) and issue 14 item 4, through the element
+ * (a stored transaction, the fake provider behind `fetch`):
+ *
+ * - 13.6 the `revocation-endpoint` attribute, for providers whose discovery lists none.
+ */
+import { expect, waitUntil } from '@open-wc/testing';
+import { pageWith, setAddress, withResponse } from '../helpers/address.js';
+import { describeLog, ofType } from '../helpers/events.js';
+import { DEFAULT_ATTRIBUTES, expectSignedIn, mount, untilLoginOrError, useHarness, type Mounted } from '../helpers/element.js';
+import {
+  CLIENT_ID,
+  installFakeProvider,
+  ISSUER,
+  json,
+  providerMetadata,
+  REFRESH_TOKEN,
+  TOKEN_ENDPOINT,
+  tokenBody,
+  type FakeProvider,
+  type Handler,
+} from '../helpers/provider.js';
+import { seedTransaction } from '../helpers/transactions.js';
+
+const REVOCATION_ENDPOINT = 'https://op.example/oauth2/revoke';
+
+interface SignedIn extends Mounted {
+  provider: FakeProvider;
+}
+
+/**
+ * A completed login: a stored transaction (`seed`), the response in the address, the token
+ * endpoint answering `tokenBody` (for the transaction's nonce) with `body` over it; the element
+ * with `attributes` over the defaults.
+ */
+async function signIn(
+  options: {
+    attributes?: Record<string, string>;
+    seed?: Parameters<typeof seedTransaction>[0];
+    body?: Record<string, unknown>;
+    routes?: Record<string, Handler>;
+  } = {},
+): Promise<SignedIn> {
+  const record = await seedTransaction(options.seed);
+  setAddress(withResponse(pageWith(), { code: 'the-code', state: record.state, iss: ISSUER }));
+  const provider = installFakeProvider({
+    [TOKEN_ENDPOINT]: () => json(tokenBody(record.nonce, { body: options.body })),
+    [REVOCATION_ENDPOINT]: () => new Response(null, { status: 200 }),
+    ...options.routes,
+  });
+  const mounted = await mount({ ...DEFAULT_ATTRIBUTES, ...options.attributes });
+  await untilLoginOrError(mounted.events);
+  await mounted.el.updateComplete;
+  return { ...mounted, provider };
+}
+
+describe('provider gaps (issue 13)', () => {
+  useHarness();
+
+  describe('13.6 revocation-endpoint', () => {
+    it('should revoke the refresh token at the revocation-endpoint attribute when discovery lists no revocation endpoint', async () => {
+      const outcome = await signIn({ attributes: { 'revocation-endpoint': REVOCATION_ENDPOINT } });
+      expectSignedIn(outcome);
+      expect(providerMetadata()['revocation_endpoint'], 'the fake discovery lists none').to.equal(undefined);
+      expect(outcome.el.revocationEndpoint).to.equal(REVOCATION_ENDPOINT);
+
+      await outcome.el.logout({ local: true });
+      await waitUntil(() => outcome.provider.to(REVOCATION_ENDPOINT).length > 0, `no revocation request: ${describeLog(outcome.events)}`);
+      const [revocation, ...more] = outcome.provider.to(REVOCATION_ENDPOINT);
+      expect(more).to.have.length(0);
+      expect(revocation!.method).to.equal('POST');
+      expect(Object.fromEntries(revocation!.body)).to.deep.equal({ token: REFRESH_TOKEN, client_id: CLIENT_ID });
+      expect(ofType(outcome.events, 'error')).to.have.length(0);
+    });
+
+    it('should send no revocation request without the attribute when discovery lists none', async () => {
+      const outcome = await signIn();
+      await outcome.el.logout({ local: true });
+      expect(outcome.provider.to(REVOCATION_ENDPOINT)).to.have.length(0);
+    });
+  });
+});
