@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 /**
- * The gzip budget of the self-contained bundle, in bytes: 24 KiB, lit, the UI and seven
- * languages included.
+ * The gzip budget of the self-contained bundle, in bytes: 28 KiB, lit, the UI, seven languages
+ * and the security review's defences included. The lit rebuild fitted in 24 KiB (24,147 B); the
+ * defences of the security review (mix-up registry, account changes, max_age, allowed API
+ * origins, token response checks) brought it to about 26.8 KiB. See the README's "Size".
  */
-export const GZIP_BUDGET = 24_576;
+export const GZIP_BUDGET = 28_672;
 
 const file = process.argv[2] ?? 'dist/pkce-login.js';
 let code;

@@ -110,7 +110,7 @@ const asClass: PkceLogin = el;
 el.addEventListener('token', (e) => e.detail.accessToken.toUpperCase());
 el.addEventListener('login', (e) => e.detail.user.sub);
 el.addEventListener('logout', (e) => {
-  const reason: 'user' | 'expired' | 'other-tab' = e.detail.reason;
+  const reason: 'user' | 'expired' | 'other-tab' | 'account-changed' = e.detail.reason;
   return reason;
 });
 el.addEventListener('error', (e) => e.detail.code.length);
