@@ -34,7 +34,7 @@ export interface LogoutOptions {
 const CONFIG_PROPERTIES: ReadonlySet<PropertyKey> = new Set([
   'issuer', 'domain', 'clientId', 'redirectUri', 'scope', 'audience', 'postLogoutRedirectUri', 'authorizationEndpoint',
   'tokenEndpoint', 'userinfoEndpoint', 'endSessionEndpoint', 'session', 'refresh', 'mode', 'par', 'clockTolerance', 'timeout',
-  'apiOrigins', 'revocationEndpoint',
+  'apiOrigins', 'revocationEndpoint', 'uiLocales',
 ]);
 
 /**
@@ -149,6 +149,12 @@ export class PkceLogin extends LitElement {
    * the page's origin.
    */
   @property({ attribute: 'api-origins' }) apiOrigins?: string;
+
+  /**
+   * `on`: send the UI's language to the provider as `ui_locales`; `off`: send none (for providers
+   * that fail on it). A `ui_locales` in `authorizationParams` is sent either way. Default: `on`.
+   */
+  @property({ attribute: 'ui-locales' }) uiLocales?: string;
 
   /** Extra authorization request parameters (`prompt`, `login_hint`, `organization`, `max_age` …). */
   @property({ attribute: false }) authorizationParams: AuthorizationParams = {};

@@ -31,6 +31,7 @@ export interface ConfigInput {
   clockTolerance?: number | string | null | undefined;
   timeout?: number | string | null | undefined;
   apiOrigins?: string | null | undefined;
+  uiLocales?: string | null | undefined;
 }
 
 /** Explicit endpoints, for servers without discovery; each overrides the discovered one. */
@@ -66,6 +67,8 @@ export interface ResolvedConfig {
   allowHttp: boolean;
   /** The origins `fetch()` sends the access token to (`api-origins`); by default the page's only. */
   apiOrigins: string[];
+  /** `ui-locales`: whether the UI's language is sent as `ui_locales` (`on`, the default) or not (`off`). */
+  uiLocales: boolean;
 }
 
 /** The scopes asked for when the `scope` attribute is absent. */
@@ -219,5 +222,6 @@ export function resolveConfig(input: ConfigInput, page: URL, origin: string = pa
     timeout: atLeast('timeout', input.timeout, 10_000, 1),
     allowHttp: [issuer, ...(Object.values(endpoints) as string[])].some((url) => url.startsWith('http:')),
     apiOrigins: apiOrigins(input.apiOrigins, page),
+    uiLocales: oneOf('ui-locales', input.uiLocales, ['on', 'off']) === 'on',
   };
 }

@@ -191,7 +191,8 @@ export async function createAuthorizationRequest(
   const all: AuthorizationParams = {
     scope: config.scope,
     audience: config.audience,
-    ui_locales: options.uiLocales,
+    // `ui-locales="off"`: none of the element's own (django-oauth-toolkit 1.7 fails on any).
+    ui_locales: config.uiLocales ? options.uiLocales : undefined,
     ...options.authorizationParams,
     // As checked, and kept in the record: what the ID token's auth_time is held to.
     max_age: maxAge,

@@ -4,11 +4,21 @@
  * (a stored transaction, the fake provider behind `fetch`):
  *
  * - 13.6 the `revocation-endpoint` attribute, for providers whose discovery lists none.
+ * - 13.7 `ui-locales="off"`: no `ui_locales` from the element's language (django-oauth-toolkit
+ *   1.7 answers 500 to any).
  */
 import { expect, waitUntil } from '@open-wc/testing';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
 import { describeLog, ofType } from '../helpers/events.js';
-import { DEFAULT_ATTRIBUTES, expectSignedIn, mount, untilLoginOrError, useHarness, type Mounted } from '../helpers/element.js';
+import {
+  DEFAULT_ATTRIBUTES,
+  expectSignedIn,
+  mount,
+  untilLoginOrError,
+  untilStatus,
+  useHarness,
+  type Mounted,
+} from '../helpers/element.js';
 import {
   CLIENT_ID,
   installFakeProvider,
@@ -78,6 +88,47 @@ describe('provider gaps (issue 13)', () => {
       const outcome = await signIn();
       await outcome.el.logout({ local: true });
       expect(outcome.provider.to(REVOCATION_ENDPOINT)).to.have.length(0);
+    });
+  });
+
+  describe('13.7 ui-locales', () => {
+    /** The `ui_locales` of the authorization request of a login from an element under `lang="fr"`. */
+    async function uiLocalesSent(attributes: Record<string, string>, authorizationParams?: Record<string, string>): Promise<string[]> {
+      installFakeProvider();
+      const { el } = await mount({ ...DEFAULT_ATTRIBUTES, lang: 'fr', ...attributes });
+      await untilStatus(el, 'signed-out');
+      if (authorizationParams) el.authorizationParams = authorizationParams;
+      await el.login();
+      expect(el.navigated, 'one navigation to the provider').to.have.length(1);
+      return el.navigated[0]!.searchParams.getAll('ui_locales');
+    }
+
+    it('should send the language as ui_locales by default', async () => {
+      expect(await uiLocalesSent({})).to.deep.equal(['fr']);
+    });
+
+    it('should send no ui_locales with ui-locales="off"', async () => {
+      expect(await uiLocalesSent({ 'ui-locales': 'off' })).to.deep.equal([]);
+    });
+
+    it('should still send a ui_locales given in authorizationParams with ui-locales="off"', async () => {
+      expect(await uiLocalesSent({ 'ui-locales': 'off' }, { ui_locales: 'de' })).to.deep.equal(['de']);
+    });
+
+    it('should apply a uiLocales property set after start, and refuse an unknown value with invalid_config', async () => {
+      installFakeProvider();
+      const { el, events } = await mount({ ...DEFAULT_ATTRIBUTES, lang: 'fr' });
+      await untilStatus(el, 'signed-out');
+      el.uiLocales = 'off';
+      await el.login();
+      expect(el.navigated[0]!.searchParams.has('ui_locales')).to.equal(false);
+      expect(ofType(events, 'error')).to.have.length(0);
+
+      el.uiLocales = 'fr';
+      await el.updateComplete;
+      const errors = ofType(events, 'error');
+      expect(errors.map((e) => (e.detail as { code: string }).code)).to.deep.equal(['invalid_config']);
+      expect((errors[0]!.detail as { message: string }).message).to.include('"ui-locales"');
     });
   });
 });

@@ -136,6 +136,7 @@ describe('resolveConfig', () => {
       ['an unknown session', { session: 'forever' }, 'session'],
       ['an unknown refresh', { refresh: 'sometimes' }, 'refresh'],
       ['an unknown mode', { mode: 'iframe' }, 'mode'],
+      ['an unknown ui-locales', { uiLocales: 'fr' }, 'ui-locales'],
       ['a negative clock-tolerance', { clockTolerance: -1 }, 'clock-tolerance'],
       ['a NaN clock-tolerance', { clockTolerance: 'soon' }, 'clock-tolerance'],
       ['an infinite clock-tolerance', { clockTolerance: 'Infinity' }, 'clock-tolerance'],

@@ -111,6 +111,15 @@ describe('PKCE (RFC 7636)', () => {
       expect(url.searchParams.getAll('ui_locales')).to.deep.equal(['de']);
     });
 
+    it('should send no ui_locales of its own with ui-locales="off" (issue 13.7), but still one from authorizationParams', async () => {
+      const off = await request({ uiLocales: 'off' }, { uiLocales: 'fr' });
+      expect(off.url.searchParams.has('ui_locales')).to.equal(false);
+      const explicit = await request({ uiLocales: 'OFF' }, { uiLocales: 'fr', authorizationParams: { ui_locales: 'de' } });
+      expect(explicit.url.searchParams.getAll('ui_locales')).to.deep.equal(['de']);
+      const on = await request({ uiLocales: 'on' }, { uiLocales: 'fr' });
+      expect(on.url.searchParams.getAll('ui_locales')).to.deep.equal(['fr']);
+    });
+
     it('should send no nonce when openid is not asked for', async () => {
       const { url, record } = await request({ scope: 'read:things' });
       expect(url.searchParams.has('nonce')).to.equal(false);
