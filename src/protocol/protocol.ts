@@ -7,7 +7,7 @@
  * are named), not protocol mechanics: PKCE, state and nonce generation, discovery, the RFC 9207
  * check, the code grant and ID token claims validation are oauth4webapi's.
  *
- * No DOM, no storage. `fetch` and `crypto` are the only globals used.
+ * No DOM, no storage. `fetch`, `crypto` and `console` (warnings) are the only globals used.
  *
  * @packageDocumentation
  */
@@ -47,7 +47,15 @@ function setParams(params: URLSearchParams, values: AuthorizationParams): void {
 /** How long a login may take between leaving the page and coming back: ten minutes. */
 export const TRANSACTION_TTL_MS = 600_000;
 
-type Transport = Pick<ResolvedConfig, 'timeout' | 'allowHttp'>;
+type Transport = Pick<ResolvedConfig, 'timeout' | 'allowHttp' | 'redirectUri'>;
+
+/** The provider endpoints the element sends requests to, as its messages name them. */
+type Role = 'discovery' | 'token' | 'userinfo' | 'PAR' | 'revocation';
+
+/** How every message names a request's target: "the token endpoint https://…". */
+function endpoint(role: Role, url: string): string {
+  return `the ${role} endpoint ${url}`;
+}
 
 function client(config: Pick<ResolvedConfig, 'clientId' | 'clockTolerance'>): oauth.Client {
   return { client_id: config.clientId, [oauth.clockTolerance]: config.clockTolerance };
@@ -56,30 +64,50 @@ function client(config: Pick<ResolvedConfig, 'clientId' | 'clockTolerance'>): oa
 /** The largest provider response read, in bytes; anything longer is an `invalid_response`. */
 export const MAX_RESPONSE_BYTES = 1 << 20;
 
-/** `fetch`, reading at most {@link MAX_RESPONSE_BYTES} of the body. */
-async function boundedFetch(url: string, init: RequestInit): Promise<Response> {
-  const response = await fetch(url, init);
-  const reader = response.body?.getReader();
+/**
+ * `fetch`, reading at most {@link MAX_RESPONSE_BYTES} of the body. A request that fails to
+ * complete is a `network_error` naming the endpoint and its URL: a timeout says so, and for a
+ * `TypeError` from `fetch` (the browser hides whether CORS, DNS or a closed port is the cause) the
+ * message names the likely one, CORS, with the page's origin.
+ */
+async function boundedFetch(url: string, init: RequestInit, role: Role, config: Transport): Promise<Response> {
+  let response: Response;
   let body = new Uint8Array(0);
-  for (let chunk; reader && !(chunk = await reader.read()).done; ) {
-    if (body.length + chunk.value.length > MAX_RESPONSE_BYTES) {
-      void reader.cancel();
-      throw new PkceLoginError('invalid_response', `response from ${url} is larger than ${MAX_RESPONSE_BYTES} bytes`);
+  try {
+    response = await fetch(url, init);
+    const reader = response.body?.getReader();
+    for (let chunk; reader && !(chunk = await reader.read()).done; ) {
+      if (body.length + chunk.value.length > MAX_RESPONSE_BYTES) {
+        void reader.cancel();
+        throw new PkceLoginError('invalid_response', `${endpoint(role, url)} answered more than ${MAX_RESPONSE_BYTES} bytes`);
+      }
+      // Usually a single chunk: a Blob of the chunks would cost more than the copy.
+      const joined = new Uint8Array(body.length + chunk.value.length);
+      joined.set(body);
+      joined.set(chunk.value, body.length);
+      body = joined;
     }
-    // Usually a single chunk: a Blob of the chunks would cost more than the copy.
-    const joined = new Uint8Array(body.length + chunk.value.length);
-    joined.set(body);
-    joined.set(chunk.value, body.length);
-    body = joined;
+  } catch (error) {
+    const origin = new URL(config.redirectUri).origin;
+    const why =
+      error instanceof DOMException && error.name === 'TimeoutError'
+        ? `timed out after ${config.timeout} ms`
+        : error instanceof TypeError
+          ? `could not be reached (${error.message}): ${new URL(url).origin === origin ? '' : `the provider must allow ${origin} (CORS), else `}check the URL and that the provider is up`
+          : undefined;
+    throw why ? new PkceLoginError('network_error', `${endpoint(role, url)} ${why}`, undefined, error) : error;
   }
   return new Response(body.length ? body : null, response);
 }
 
-/** Options shared by every request: timeout, size limit, and `http:` for loopback development servers. */
-function transport(config: Transport) {
+/**
+ * Options shared by every request to the `role` endpoint: timeout, size limit, messages naming
+ * the endpoint, and `http:` for loopback development servers.
+ */
+function transport(config: Transport, role: Role) {
   return {
     signal: () => AbortSignal.timeout(config.timeout),
-    [oauth.customFetch]: boundedFetch,
+    [oauth.customFetch]: (url: string, init: RequestInit) => boundedFetch(url, init, role, config),
     // Only ever true for loopback hosts: resolveConfig refuses http: anywhere else.
     [oauth.allowInsecureRequests]: config.allowHttp,
   };
@@ -102,9 +130,9 @@ export async function discover(config: ResolvedConfig): Promise<ServerMetadata> 
   if (!endpoints.authorization_endpoint || !endpoints.token_endpoint) {
     const issuer = new URL(config.issuer);
     try {
-      let response = await oauth.discoveryRequest(issuer, transport(config));
+      let response = await oauth.discoveryRequest(issuer, transport(config, 'discovery'));
       if (response.status === 404) {
-        response = await oauth.discoveryRequest(issuer, { ...transport(config), algorithm: 'oauth2' });
+        response = await oauth.discoveryRequest(issuer, { ...transport(config, 'discovery'), algorithm: 'oauth2' });
       }
       metadata = await oauth.processDiscoveryResponse(issuer, response);
     } catch (cause) {
@@ -216,7 +244,7 @@ export async function createAuthorizationRequest(
     const { request_uri } = await oauth.processPushedAuthorizationResponse(
       metadata,
       client(config),
-      await oauth.pushedAuthorizationRequest(metadata, client(config), oauth.None(), params, transport(config)),
+      await oauth.pushedAuthorizationRequest(metadata, client(config), oauth.None(), params, transport(config, 'PAR')),
     );
     // Only the reference: any query of the endpoint itself was pushed with the rest.
     url.search = '';
@@ -348,7 +376,7 @@ export async function exchangeCode(
   try {
     const result = await withNonceRetry(async () => {
       const response = await oauth.authorizationCodeGrantRequest(as, c, oauth.None(), callbackParams, record.redirectUri, record.codeVerifier, {
-        ...transport(config),
+        ...transport(config, 'token'),
         DPoP: dpop,
       });
       context.providerNow = providerClock(response);
@@ -376,7 +404,8 @@ export async function exchangeCode(
 /**
  * Completes the claims of fresh tokens from the userinfo endpoint, when there is one (OIDC Core
  * §5.3). Never fails: an unreachable endpoint, an error, or a response about another subject
- * than the ID token's (§5.3.2: its values must not be used) leaves the ID token claims as they are.
+ * than the ID token's (§5.3.2: its values must not be used) leaves the ID token claims as they are,
+ * and says why on the console.
  */
 export async function withUserinfo(config: ResolvedConfig, as: ServerMetadata, tokens: TokenSet, dpop?: DPoPHandle): Promise<TokenSet> {
   if (!as.userinfo_endpoint) return tokens;
@@ -388,11 +417,12 @@ export async function withUserinfo(config: ResolvedConfig, as: ServerMetadata, t
         as,
         c,
         typeof sub === 'string' ? sub : oauth.skipSubjectCheck,
-        await oauth.userInfoRequest(as, c, tokens.accessToken, { ...transport(config), DPoP: dpop }),
+        await oauth.userInfoRequest(as, c, tokens.accessToken, { ...transport(config, 'userinfo'), DPoP: dpop }),
       ),
     );
     return { ...tokens, claims: { ...tokens.claims, ...claims } };
-  } catch {
+  } catch (error) {
+    warn('userinfo', error);
     return tokens;
   }
 }
@@ -409,7 +439,7 @@ export async function refreshTokens(config: ResolvedConfig, metadata: ServerMeta
   const context: TokenContext = {};
   try {
     const result = await withNonceRetry(async () => {
-      const response = await oauth.refreshTokenGrantRequest(metadata, c, oauth.None(), tokens.refreshToken!, { ...transport(config), DPoP: dpop });
+      const response = await oauth.refreshTokenGrantRequest(metadata, c, oauth.None(), tokens.refreshToken!, { ...transport(config, 'token'), DPoP: dpop });
       context.providerNow = providerClock(response);
       return oauth.processRefreshTokenResponse(metadata, c, response);
     });
@@ -432,8 +462,8 @@ export async function refreshTokens(config: ResolvedConfig, metadata: ServerMeta
 export async function revokeToken(config: ResolvedConfig, metadata: ServerMetadata, token: string): Promise<void> {
   const as = { ...metadata, revocation_endpoint: config.endpoints.revocation_endpoint ?? metadata.revocation_endpoint };
   if (!as.revocation_endpoint) return;
-  // Best effort: the answer changes nothing here.
-  await oauth.revocationRequest(as, client(config), oauth.None(), token, transport(config)).catch(() => undefined);
+  // Best effort: the answer changes nothing here; a failure is only told on the console.
+  await oauth.revocationRequest(as, client(config), oauth.None(), token, transport(config, 'revocation')).catch((error: unknown) => warn('revocation', error));
 }
 
 /**
@@ -561,6 +591,14 @@ function timeError(check: TimeCheck, context: TokenContext, cause?: unknown): Pk
   }[claim]();
   const unknownClock = providerNow === undefined ? "; this device's clock could not be compared with the provider's (no readable Date header)" : '';
   return new PkceLoginError('id_token_invalid', `${why} (tolerance ${tolerance} s)${unknownClock}`, undefined, cause);
+}
+
+/**
+ * Tells the developer, on the console, of a failure that changes nothing for the user (userinfo,
+ * revocation), which would otherwise go unnoticed (a CORS refusal …).
+ */
+function warn(role: Role, error: unknown): void {
+  console.warn(`<pkce-login> ignored a ${role} failure: ${toPkceLoginError(error).message}`);
 }
 
 function describe(error: unknown): string {
