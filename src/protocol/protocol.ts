@@ -339,6 +339,26 @@ function requireBinding(result: oauth.TokenEndpointResponse, dpop: DPoPHandle | 
   }
 }
 
+/**
+ * A successful token response without `token_type`, read as `Bearer` when no DPoP proof was sent.
+ *
+ * RFC 6749 §5.1 requires `token_type`, and oauth4webapi refuses a response without it; some
+ * providers omit it all the same (OpenAuth 0.4). Without DPoP the element can only use the access
+ * token as a Bearer token (RFC 6750) and would send it so whatever the response said, so nothing
+ * is lost by assuming it; every other check stays oauth4webapi's. With DPoP the response is left
+ * as it is and refused (`invalid_response`): nothing in it says the token is bound to the key
+ * (RFC 9449 §5, see {@link requireBinding}).
+ */
+async function bearerByDefault(response: Response, dpop: DPoPHandle | undefined): Promise<Response> {
+  if (dpop || response.status !== 200) return response;
+  const body: unknown = await response
+    .clone()
+    .json()
+    .catch(() => undefined);
+  if (!body || typeof body !== 'object' || Array.isArray(body) || 'token_type' in body) return response;
+  return new Response(JSON.stringify({ ...body, token_type: 'Bearer' }), response);
+}
+
 /** The {@link TokenSet} of a token endpoint response; `previous` supplies what a refresh omits. */
 function tokenSet(config: ResolvedConfig, result: oauth.TokenEndpointResponse, claims: Record<string, unknown>, previous?: TokenSet): TokenSet {
   const receivedAt = Date.now();
@@ -381,7 +401,7 @@ export async function exchangeCode(
       });
       context.providerNow = providerClock(response);
       // With maxAge, oauth4webapi requires auth_time and checks it (OIDC Core §3.1.3.7 item 13).
-      return oauth.processAuthorizationCodeResponse(as, c, response, {
+      return oauth.processAuthorizationCodeResponse(as, c, await bearerByDefault(response, dpop), {
         expectedNonce: record.nonce ?? oauth.expectNoNonce,
         requireIdToken: !!record.nonce,
         maxAge: record.maxAge,
@@ -441,7 +461,7 @@ export async function refreshTokens(config: ResolvedConfig, metadata: ServerMeta
     const result = await withNonceRetry(async () => {
       const response = await oauth.refreshTokenGrantRequest(metadata, c, oauth.None(), tokens.refreshToken!, { ...transport(config, 'token'), DPoP: dpop });
       context.providerNow = providerClock(response);
-      return oauth.processRefreshTokenResponse(metadata, c, response);
+      return oauth.processRefreshTokenResponse(metadata, c, await bearerByDefault(response, dpop));
     });
     requireBinding(result, dpop);
     const idClaims = oauth.getValidatedIdTokenClaims(result);

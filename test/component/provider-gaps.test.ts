@@ -6,12 +6,16 @@
  * - 13.6 the `revocation-endpoint` attribute, for providers whose discovery lists none.
  * - 13.7 `ui-locales="off"`: no `ui_locales` from the element's language (django-oauth-toolkit
  *   1.7 answers 500 to any).
+ * - 13.8 a token response without `token_type` (OpenAuth): `Bearer` when no DPoP proof was sent,
+ *   refused (`invalid_response`) when one was.
  */
 import { expect, waitUntil } from '@open-wc/testing';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
 import { describeLog, ofType } from '../helpers/events.js';
+import { createDpopKey } from '../../src/protocol/protocol.js';
 import {
   DEFAULT_ATTRIBUTES,
+  expectOneError,
   expectSignedIn,
   mount,
   untilLoginOrError,
@@ -20,6 +24,7 @@ import {
   type Mounted,
 } from '../helpers/element.js';
 import {
+  ACCESS_TOKEN,
   CLIENT_ID,
   installFakeProvider,
   ISSUER,
@@ -129,6 +134,26 @@ describe('provider gaps (issue 13)', () => {
       const errors = ofType(events, 'error');
       expect(errors.map((e) => (e.detail as { code: string }).code)).to.deep.equal(['invalid_config']);
       expect((errors[0]!.detail as { message: string }).message).to.include('"ui-locales"');
+    });
+  });
+
+  describe('13.8 a token response without token_type', () => {
+    it('should sign in with it as a Bearer token when no DPoP proof was sent', async () => {
+      const outcome = await signIn({ body: { token_type: undefined } });
+      expectSignedIn(outcome);
+      expect(outcome.provider.to(TOKEN_ENDPOINT)[0]!.headers.has('dpop')).to.equal(false);
+      expect(ofType(outcome.events, 'token')[0]!.detail).to.include({ accessToken: ACCESS_TOKEN, tokenType: 'Bearer' });
+      expect(await outcome.el.getAccessToken()).to.equal(ACCESS_TOKEN);
+    });
+
+    it('should refuse it with invalid_response when the token request carried a DPoP proof', async () => {
+      const outcome = await signIn({
+        body: { token_type: undefined },
+        seed: { metadata: providerMetadata({ dpop_signing_alg_values_supported: ['ES256'] }), record: { dpopKey: await createDpopKey() } },
+      });
+      expect(outcome.provider.to(TOKEN_ENDPOINT)[0]!.headers.has('dpop'), 'a DPoP proof was sent').to.equal(true);
+      const { message } = expectOneError(outcome, 'invalid_response');
+      expect(message).to.include('token_type');
     });
   });
 });

@@ -69,6 +69,18 @@ describe('refreshTokens (issue 12, finding 7)', () => {
     expect(error.message).to.include('RFC 9449');
   });
 
+  it('should read a refresh response without token_type as Bearer when no DPoP proof was sent (issue 13.8, OpenAuth)', async () => {
+    installFakeProvider({ [TOKEN_ENDPOINT]: () => json({ access_token: 'renewed', expires_in: 300, refresh_token: 'next' }) });
+    const renewed = await refreshTokens(config, metadata, tokens());
+    expect(renewed).to.include({ accessToken: 'renewed', tokenType: 'Bearer', refreshToken: 'next' });
+  });
+
+  it('should refuse a refresh response without token_type to a DPoP-proofed request: invalid_response (issue 13.8)', async () => {
+    const error = await refreshFailure({ access_token: 'a', expires_in: 300 }, {}, true);
+    expect(error.code, error.message).to.equal('invalid_response');
+    expect(error.message).to.include('token_type');
+  });
+
   it('should clamp a refreshed expires_in of 1e308', async () => {
     installFakeProvider({ [TOKEN_ENDPOINT]: () => json({ access_token: 'a', token_type: 'Bearer', expires_in: 1e308 }) });
     const renewed = await refreshTokens(config, metadata, tokens());
