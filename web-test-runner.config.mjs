@@ -36,6 +36,9 @@ export default {
     }),
   ],
   concurrency: 2,
+  // Most fault tests leave their `error` event unhandled on purpose, so the element warns on the
+  // console each time (test/component/unheard-errors.test.ts checks that warning): not shown here.
+  filterBrowserLogs: ({ type, args }) => !(type === 'warn' && String(args[0]).startsWith('<pkce-login> error not handled')),
   testFramework: { config: { timeout: 5000, retries: 0 } },
   browserStartTimeout: 30_000,
   testsStartTimeout: 30_000,

@@ -372,6 +372,8 @@ el.addEventListener('logout', (event) => {
 });
 
 el.addEventListener('error', (event) => {
+  // Handled: the log below shows it, so the element prints no "error not handled" warning.
+  event.preventDefault();
   const d = event.detail ?? {};
   addLog('error', { summary: typeof d.code === 'string' ? d.code : undefined, error: d, detail: d });
   renderStatus();

@@ -16,7 +16,7 @@ import { LoginFlowController, type LoginOptions, type PkceLoginStatus } from './
 import { PopupController } from './controllers/popup-controller.js';
 import { SessionController } from './controllers/session-controller.js';
 import type { PkceLoginError } from './errors.js';
-import { createPkceLoginEvent, type LogoutReason, type PkceLoginEventMap, type TokenEventDetail, type UserClaims } from './events.js';
+import { createPkceLoginEvent, unheardErrorWarning, type LogoutReason, type PkceLoginEventMap, type TokenEventDetail, type UserClaims } from './events.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
 import type { AuthorizationParams } from './protocol/protocol.js';
 import type { PkceLoginMessages } from './ui/messages.js';
@@ -309,10 +309,16 @@ export class PkceLogin extends LitElement {
   /**
    * Emits `error`; announces it too, unless `quiet`: a failure nobody asked for (a configuration
    * error at page load, a discovery prefetch, a background renewal) is no news to the user.
+   * An `error` that no listener handled (`preventDefault()`) is one `console.warn`, like an
+   * unhandled rejection, with no token in it: see {@link unheardErrorWarning}.
    */
   #emitError(error: PkceLoginError, quiet?: boolean): void {
     if (!quiet) this.#announce('error');
-    this.dispatchEvent(createPkceLoginEvent('error', error.toDetail()));
+    const detail = error.toDetail();
+    if (this.dispatchEvent(createPkceLoginEvent('error', detail))) {
+      const held = this.#session.tokenDetail();
+      console.warn(unheardErrorWarning(detail, [this.#lastToken, held?.accessToken, held?.idToken]));
+    }
   }
 
   /** Sets the status and reflects it at once, so that CSS and observers see every transition. */

@@ -98,7 +98,7 @@ export function expectUsableSignedOut(el: PkceLogin): void {
 
 /**
  * Asserts that exactly one `error` event was emitted, with `code`, and no `token` / `login`;
- * that the event neither bubbles nor is composed; and that the element is signed out with an
+ * that the event neither bubbles nor is composed, and is cancelable; and that the element is signed out with an
  * enabled Log in button. Returns the error's detail.
  */
 export function expectOneError(mounted: Mounted, code: string | readonly string[]): { code: string; message: string; description?: string } {
@@ -111,6 +111,7 @@ export function expectOneError(mounted: Mounted, code: string | readonly string[
   expect(detail.message).to.be.a('string').and.not.equal('');
   expect(errors[0]!.event.bubbles).to.equal(false);
   expect(errors[0]!.event.composed).to.equal(false);
+  expect(errors[0]!.event.cancelable, 'cancelable: an unhandled one goes to the console').to.equal(true);
   expect(ofType(events, 'token'), 'token events').to.have.length(0);
   expect(ofType(events, 'login'), 'login events').to.have.length(0);
   expectUsableSignedOut(el);
