@@ -114,6 +114,46 @@ function transport(config: Transport, role: Role) {
 }
 
 /**
+ * The provider's metadata: OpenID Connect Discovery, then RFC 8414 after any failure of it (a
+ * 404, a 500, or a network error: OpenAuth answers the first URL with a 404 without CORS headers,
+ * which the browser reports as a network error), but a timeout: the second URL is on the same
+ * host.
+ *
+ * @throws {PkceLoginError} `discovery_failed` naming each URL tried and why it failed
+ */
+async function fetchMetadata(config: ResolvedConfig): Promise<ServerMetadata> {
+  const issuer = new URL(config.issuer);
+  const options = transport(config, 'discovery');
+  // Why the URLs tried failed, each reason with its URLs: URLs that failed alike are named once.
+  const failures = new Map<string, string[]>();
+  let cause: unknown;
+  for (const algorithm of ['oidc', 'oauth2'] as const) {
+    let url = '';
+    try {
+      const response = await oauth.discoveryRequest(issuer, {
+        ...options,
+        algorithm,
+        [oauth.customFetch]: (href: string, init: RequestInit) => options[oauth.customFetch]((url = href), init),
+      });
+      return await oauth.processDiscoveryResponse(issuer, response);
+    } catch (error) {
+      cause = error;
+      const prefix = `${endpoint('discovery', url)} `;
+      const message =
+        error instanceof oauth.OperationProcessingError && error.code === oauth.RESPONSE_IS_NOT_CONFORM && error.cause instanceof Response
+          ? `answered HTTP ${error.cause.status}`
+          : describe(error);
+      const why = message.startsWith(prefix) ? message.slice(prefix.length) : message;
+      failures.set(why, [...(failures.get(why) ?? []), url]);
+      // A timeout (boundedFetch's network_error caused by a TimeoutError).
+      if (error instanceof PkceLoginError && error.cause instanceof DOMException) break;
+    }
+  }
+  const tried = [...failures].map(([why, urls]) => `${urls.join(' and ')} ${why}`);
+  throw new PkceLoginError('discovery_failed', `discovery of ${config.issuer} failed: ${tried.join('; ')}`, undefined, cause);
+}
+
+/**
  * Resolves the provider's endpoints: OpenID Connect Discovery, then RFC 8414 as a fallback,
  * then the explicit endpoints over them. With explicit authorization and token endpoints no
  * request is made. `none` is removed from the ID token signing algorithms, so an unsigned ID
@@ -126,19 +166,8 @@ function transport(config: Transport, role: Role) {
  */
 export async function discover(config: ResolvedConfig): Promise<ServerMetadata> {
   const { endpoints } = config;
-  let metadata: ServerMetadata = { issuer: config.issuer };
-  if (!endpoints.authorization_endpoint || !endpoints.token_endpoint) {
-    const issuer = new URL(config.issuer);
-    try {
-      let response = await oauth.discoveryRequest(issuer, transport(config, 'discovery'));
-      if (response.status === 404) {
-        response = await oauth.discoveryRequest(issuer, { ...transport(config, 'discovery'), algorithm: 'oauth2' });
-      }
-      metadata = await oauth.processDiscoveryResponse(issuer, response);
-    } catch (cause) {
-      throw new PkceLoginError('discovery_failed', `discovery of ${config.issuer} failed: ${describe(cause)}`, undefined, cause);
-    }
-  }
+  let metadata: ServerMetadata =
+    endpoints.authorization_endpoint && endpoints.token_endpoint ? { issuer: config.issuer } : await fetchMetadata(config);
   const algs = metadata.id_token_signing_alg_values_supported?.filter((alg) => alg !== 'none');
   metadata = { ...metadata, ...endpoints, id_token_signing_alg_values_supported: algs?.length ? algs : undefined };
   const { code_challenge_methods_supported: pkce } = metadata;

@@ -28,6 +28,7 @@ import {
 import { seedTransaction } from '../helpers/transactions.js';
 
 const REVOCATION_ENDPOINT = 'https://op.example/revoke';
+const RFC8414_URL = 'https://op.example/.well-known/oauth-authorization-server';
 
 /** What `fetch` does when the provider's answer lacks `Access-Control-Allow-Origin`. */
 const corsRefusal: Handler = () => Promise.reject(networkFailure());
@@ -56,13 +57,14 @@ async function signIn(routes: Record<string, Handler> = {}, metadata: Record<str
 describe('<pkce-login> messages of requests refused like CORS (issue 14)', () => {
   useHarness();
 
-  it('should name the discovery endpoint, its URL and the page origin: discovery_failed', async () => {
-    installFakeProvider({ [DISCOVERY_URL]: corsRefusal });
+  it('should name the discovery URLs tried and the page origin: discovery_failed', async () => {
+    installFakeProvider({ [DISCOVERY_URL]: corsRefusal, [RFC8414_URL]: corsRefusal });
     const mounted = await mount();
     await waitUntil(() => ofType(mounted.events, 'error').length > 0, describeLog(mounted.events), { interval: 5 });
     await settle();
     const { message } = expectOneError(mounted, 'discovery_failed');
-    expect(message).to.include('discovery').and.include(DISCOVERY_URL);
+    // Both URLs tried (OpenID Connect, then RFC 8414), refused alike: named together.
+    expect(message).to.include(`discovery of ${ISSUER} failed: ${DISCOVERY_URL} and ${RFC8414_URL} could not be reached`);
     expect(message).to.include(`the provider must allow ${location.origin} (CORS)`);
   });
 

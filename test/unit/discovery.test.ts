@@ -1,0 +1,81 @@
+/// <reference types="mocha" />
+/**
+ * Discovery against real providers (issue 13): the RFC 8414 fallback after any failure of the
+ * OpenID Connect URL (13.2), and messages naming every URL tried.
+ */
+import { expect } from '@open-wc/testing';
+import sinon from 'sinon';
+import { resolveConfig, type ConfigInput, type ResolvedConfig } from '../../src/protocol/config.js';
+import { PkceLoginError } from '../../src/errors.js';
+import { discover } from '../../src/protocol/protocol.js';
+import { hang } from '../helpers/faults.js';
+import { CLIENT_ID, DISCOVERY_URL, installFakeProvider, ISSUER, json, networkFailure, providerMetadata, type Handler } from '../helpers/provider.js';
+
+const RFC8414_URL = 'https://op.example/.well-known/oauth-authorization-server';
+/** What the browser gives for OpenAuth's 404, which has no Access-Control-Allow-Origin. */
+const corsRefusal: Handler = () => Promise.reject(networkFailure());
+const CORS_ADVICE = 'the provider must allow https://app.example (CORS), else check the URL and that the provider is up';
+
+function config(input: Partial<ConfigInput> = {}): ResolvedConfig {
+  return resolveConfig({ issuer: ISSUER, clientId: CLIENT_ID, ...input }, new URL('https://app.example/callback'));
+}
+
+async function rejection(promise: Promise<unknown>): Promise<PkceLoginError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error, String(error)).to.be.instanceOf(PkceLoginError);
+    return error as PkceLoginError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('discover', () => {
+  afterEach(() => sinon.restore());
+
+  describe('RFC 8414 fallback (issue 13.2)', () => {
+    it('should fall back to RFC 8414 when the OpenID Connect URL fails like a CORS refusal (OpenAuth)', async () => {
+      const provider = installFakeProvider({ [DISCOVERY_URL]: corsRefusal, [RFC8414_URL]: () => json(providerMetadata()) });
+      expect((await discover(config())).token_endpoint).to.equal('https://op.example/token');
+      expect(provider.requests.map((r) => r.url)).to.deep.equal([DISCOVERY_URL, RFC8414_URL]);
+    });
+
+    it('should fall back to RFC 8414 after a 500 from the OpenID Connect URL', async () => {
+      const provider = installFakeProvider({
+        [DISCOVERY_URL]: () => new Response('oops', { status: 500 }),
+        [RFC8414_URL]: () => json(providerMetadata()),
+      });
+      expect((await discover(config())).issuer).to.equal(ISSUER);
+      expect(provider.requests.map((r) => r.url)).to.deep.equal([DISCOVERY_URL, RFC8414_URL]);
+    });
+
+    it('should name both URLs once, with the origin to allow, when both fail like CORS', async () => {
+      installFakeProvider({ [DISCOVERY_URL]: corsRefusal, [RFC8414_URL]: corsRefusal });
+      const error = await rejection(discover(config()));
+      expect(error.code).to.equal('discovery_failed');
+      expect(error.message).to.equal(
+        `discovery of ${ISSUER} failed: ${DISCOVERY_URL} and ${RFC8414_URL} could not be reached (Failed to fetch): ${CORS_ADVICE}`,
+      );
+    });
+
+    it('should name each URL with its own failure', async () => {
+      installFakeProvider({
+        [DISCOVERY_URL]: () => new Response('not found', { status: 404 }),
+        [RFC8414_URL]: corsRefusal,
+      });
+      const error = await rejection(discover(config()));
+      expect(error.code).to.equal('discovery_failed');
+      expect(error.message).to.equal(
+        `discovery of ${ISSUER} failed: ${DISCOVERY_URL} answered HTTP 404; ${RFC8414_URL} could not be reached (Failed to fetch): ${CORS_ADVICE}`,
+      );
+    });
+
+    it('should not try RFC 8414 after a timeout (the same host), and say so', async () => {
+      const provider = installFakeProvider({ [DISCOVERY_URL]: hang, [RFC8414_URL]: () => json(providerMetadata()) });
+      const error = await rejection(discover(config({ timeout: 50 })));
+      expect(error.code).to.equal('discovery_failed');
+      expect(error.message).to.equal(`discovery of ${ISSUER} failed: ${DISCOVERY_URL} timed out after 50 ms`);
+      expect(provider.requests).to.have.length(1);
+    });
+  });
+});
