@@ -24,6 +24,9 @@ import { avatarUrl, displayName, initialsOf } from './ui/user-display.js';
 
 export type { LoginOptions, PkceLoginMessages, PkceLoginStatus };
 
+/** The figure shown in place of initials when the user has no name (plain OAuth 2): inline, no request. */
+const GENERIC_AVATAR = html`<svg viewBox="0 0 24 24"><circle cx="12" cy="9" r="4.5" /><path d="M3 23a9 8 0 0 1 18 0" /></svg>`;
+
 /** Options of {@link PkceLogin.logout}. */
 export interface LogoutOptions {
   /** Only forget the session here; do not visit the provider's end-session endpoint. */
@@ -202,7 +205,11 @@ export class PkceLogin extends LitElement {
     return this._status;
   }
 
-  /** The signed-in user's claims (ID token claims merged with userinfo), or `null`. */
+  /**
+   * The signed-in user's claims (ID token claims merged with userinfo), or `null` when signed out.
+   * Plain OAuth 2 (a `scope` without `openid`): `{}`, since there is no ID token and no userinfo
+   * request (unless `userinfo-endpoint` names one).
+   */
   get user(): UserClaims | null {
     return this.#session.user;
   }
@@ -288,7 +295,8 @@ export class PkceLogin extends LitElement {
     this.#emitToken(this.#session.tokenDetail()!);
     if (wasSignedIn) return;
     // A session found at page load is not news; a completed login or another tab's is.
-    if (!restoredAtLoad) this.#announce('signedIn', ' ' + displayName(user));
+    const name = displayName(user);
+    if (!restoredAtLoad) this.#announce(name ? 'signedIn' : 'signedInNoName', name && ' ' + name);
     this.dispatchEvent(createPkceLoginEvent('login', { user, restored, ...(returnTo ? { returnTo } : {}) }));
   }
 
@@ -347,12 +355,13 @@ export class PkceLogin extends LitElement {
   #renderSignedIn(user: UserClaims): TemplateResult {
     const name = displayName(user);
     const picture = avatarUrl(user.picture);
-    // A picture that fails to load (gone, blocked by the page's policy) gives way to the initials.
+    // A picture that fails to load (gone, blocked by the page's policy) gives way to the initials;
+    // without a name (plain OAuth 2), a generic figure and "Signed in".
     const avatar =
       picture && picture !== this._brokenPicture
         ? html`<img part="avatar" src=${picture} alt="" referrerpolicy="no-referrer" @error=${() => (this._brokenPicture = picture)} />`
-        : html`<span part="initials" aria-hidden="true">${initialsOf(name)}</span>`;
-    return html`<div part="base"><slot name="user">${avatar}<span part="user">${name}</span></slot
+        : html`<span part="initials" aria-hidden="true">${initialsOf(name) || GENERIC_AVATAR}</span>`;
+    return html`<div part="base"><slot name="user">${avatar}<span part="user">${name || this.#localization.message('signedInNoName')}</span></slot
       ><button part="button logout" type="button" @click=${() => void this.logout()}><slot name="logout">${this.#localization.message('logout')}</slot></button></div>`;
   }
 }

@@ -61,6 +61,12 @@ export const pkceLoginStyles = css`
     background: var(--pkce-login-accent, light-dark(#1f5fd1, #8ab4f8));
     color: var(--pkce-login-on-accent, light-dark(#fff, #0b1d3a));
   }
+  [part=initials] svg {
+    display: block;
+    width: 100%;
+    height: 100%;
+    fill: currentColor;
+  }
   span {
     font-weight: 500;
     max-width: var(--pkce-login-name-max-width, 16em);

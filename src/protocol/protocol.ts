@@ -209,6 +209,14 @@ function maxAgeOf(value: AuthorizationParams[string], openid: boolean): number |
   return seconds;
 }
 
+/**
+ * OpenID Connect (the scope has `openid`), or plain OAuth 2: then no nonce is sent, no ID token is
+ * expected, and no discovered userinfo endpoint is called (see {@link withUserinfo}).
+ */
+function isOpenid(config: Pick<ResolvedConfig, 'scope'>): boolean {
+  return config.scope.split(' ').includes('openid');
+}
+
 /** A new DPoP key pair: ES256, its private key not extractable. */
 export function createDpopKey(): Promise<CryptoKeyPair> {
   return oauth.generateKeyPair('ES256');
@@ -231,7 +239,7 @@ export async function createAuthorizationRequest(
   options: AuthorizationRequestOptions,
 ): Promise<{ url: URL; record: TransactionRecord }> {
   const { metadata } = options;
-  const openid = config.scope.split(' ').includes('openid');
+  const openid = isOpenid(config);
   const maxAge = maxAgeOf(options.authorizationParams?.['max_age'], openid);
   // Responses are read from the query only (see callback-url.ts): no other mode may be asked for.
   const responseMode = options.authorizationParams?.['response_mode'];
@@ -452,12 +460,15 @@ export async function exchangeCode(
 
 /**
  * Completes the claims of fresh tokens from the userinfo endpoint, when there is one (OIDC Core
- * §5.3). Never fails: an unreachable endpoint, an error, or a response about another subject
+ * §5.3). Plain OAuth 2 (no `openid` scope): UserInfo is OpenID Connect's, so a discovered endpoint
+ * is not called (it would refuse the token, or tell nothing); one named by the `userinfo-endpoint`
+ * attribute is, the page having asked for it, with no subject to compare. Never fails: an
+ * unreachable endpoint, an error, or a response about another subject
  * than the ID token's (§5.3.2: its values must not be used) leaves the ID token claims as they are,
  * and says why on the console.
  */
 export async function withUserinfo(config: ResolvedConfig, as: ServerMetadata, tokens: TokenSet, dpop?: DPoPHandle): Promise<TokenSet> {
-  if (!as.userinfo_endpoint) return tokens;
+  if (!as.userinfo_endpoint || !(isOpenid(config) || config.endpoints.userinfo_endpoint)) return tokens;
   const c = client(config);
   const sub = tokens.claims['sub'];
   try {

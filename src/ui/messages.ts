@@ -12,6 +12,11 @@ export interface PkceLoginMessages {
   logout: string;
   /** Announced before the user's name when the element becomes signed in ("Signed in as Ada"). */
   signedIn: string;
+  /**
+   * Shown (and announced) in place of the user's name when the provider tells none: plain OAuth 2
+   * (no `openid` scope), where `user` is `{}`.
+   */
+  signedInNoName: string;
   /** Announced when the element becomes signed out. */
   signedOut: string;
   /** Announced on a failure (the `error` event says which). */
@@ -26,6 +31,7 @@ const STRINGS: PkceLoginMessages = {
   login: 'Se connecter|Anmelden|Iniciar sesión|Entrar|ログイン|登录|Log in',
   logout: 'Se déconnecter|Abmelden|Cerrar sesión|Sair|ログアウト|退出登录|Log out',
   signedIn: 'Connecté en tant que|Angemeldet als|Sesión iniciada como|Conectado como|ログイン中：|已登录：|Signed in as',
+  signedInNoName: 'Connecté|Angemeldet|Sesión iniciada|Conectado|ログイン中|已登录|Signed in',
   signedOut: 'Déconnecté|Abgemeldet|Sesión cerrada|Desconectado|ログアウトしました|已退出登录|Signed out',
   error: 'Échec de la connexion|Anmeldung fehlgeschlagen|Error al iniciar sesión|Falha ao entrar|ログインに失敗しました|登录失败|Sign-in failed',
 };

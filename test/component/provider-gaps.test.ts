@@ -3,6 +3,9 @@
  * Widget gaps found by the interop suite (issue 13) and issue 14 item 4, through the element
  * (a stored transaction, the fake provider behind `fetch`):
  *
+ * - 13.4 / 14.4 plain OAuth 2 (a `scope` without `openid`): no nonce, no ID token, no userinfo
+ *   request to a discovered endpoint; `user` is `{}`; the signed-in view says "Signed in" beside
+ *   a generic figure.
  * - 13.6 the `revocation-endpoint` attribute, for providers whose discovery lists none.
  * - 13.7 `ui-locales="off"`: no `ui_locales` from the element's language (django-oauth-toolkit
  *   1.7 answers 500 to any).
@@ -18,6 +21,7 @@ import {
   expectOneError,
   expectSignedIn,
   mount,
+  part,
   untilLoginOrError,
   untilStatus,
   useHarness,
@@ -25,6 +29,7 @@ import {
 } from '../helpers/element.js';
 import {
   ACCESS_TOKEN,
+  AUTHORIZATION_ENDPOINT,
   CLIENT_ID,
   installFakeProvider,
   ISSUER,
@@ -33,6 +38,8 @@ import {
   REFRESH_TOKEN,
   TOKEN_ENDPOINT,
   tokenBody,
+  USERINFO_ENDPOINT,
+  userinfoBody,
   type FakeProvider,
   type Handler,
 } from '../helpers/provider.js';
@@ -70,8 +77,84 @@ async function signIn(
   return { ...mounted, provider };
 }
 
+/** A completed plain OAuth 2 login: `scope="profile"`, no nonce stored, a token response without ID token. */
+function signInPlain(
+  attributes: Record<string, string> = {},
+  routes: Record<string, Handler> = {},
+  metadata: Record<string, unknown> = providerMetadata(),
+): Promise<SignedIn> {
+  return signIn({
+    attributes: { scope: 'profile', ...attributes },
+    seed: { metadata, record: { nonce: undefined } },
+    body: { id_token: undefined, scope: 'profile', refresh_token: undefined },
+    routes,
+  });
+}
+
 describe('provider gaps (issue 13)', () => {
   useHarness();
+
+  describe('13.4 / 14.4 plain OAuth 2', () => {
+    it('should send no nonce and no offline_access without openid', async () => {
+      installFakeProvider();
+      const { el } = await mount({ ...DEFAULT_ATTRIBUTES, scope: 'profile' });
+      await untilStatus(el, 'signed-out');
+      await el.login();
+      const url = el.navigated[0]!;
+      expect(url.origin + url.pathname).to.equal(AUTHORIZATION_ENDPOINT);
+      expect(url.searchParams.get('scope')).to.equal('profile');
+      expect(url.searchParams.has('nonce')).to.equal(false);
+    });
+
+    it('should sign in without an ID token, make no userinfo request, and give user {} in the property and the login event', async () => {
+      const outcome = await signInPlain();
+      expectSignedIn(outcome);
+      expect(providerMetadata()['userinfo_endpoint'], 'discovery lists a userinfo endpoint').to.equal(USERINFO_ENDPOINT);
+      expect(outcome.provider.to(USERINFO_ENDPOINT), 'userinfo requests').to.have.length(0);
+      expect(outcome.el.user).to.deep.equal({});
+      const [login] = ofType(outcome.events, 'login');
+      expect(login!.detail).to.deep.equal({ user: {}, restored: false });
+      const [token] = ofType(outcome.events, 'token');
+      expect(token!.detail).to.not.have.property('idToken');
+      expect(token!.detail).to.include({ accessToken: ACCESS_TOKEN, tokenType: 'Bearer', scope: 'profile' });
+    });
+
+    it('should show "Signed in" and a generic figure (inline SVG, no request), and announce "Signed in"', async () => {
+      const { el } = await signInPlain();
+      expect(part(el, 'user')!.textContent).to.equal('Signed in');
+      expect(part(el, 'avatar'), 'no <img>').to.equal(null);
+      const figure = part(el, 'initials')!;
+      expect(figure.getAttribute('aria-hidden')).to.equal('true');
+      expect(figure.textContent).to.equal('');
+      expect(figure.querySelector('svg')?.namespaceURI).to.equal('http://www.w3.org/2000/svg');
+      expect(figure.querySelector('[href], image, use'), 'nothing that loads').to.equal(null);
+      expect(figure.getBoundingClientRect().width, 'the figure has the avatar size').to.be.greaterThan(0);
+      expect(el.shadowRoot!.querySelector('[role="status"]')!.textContent).to.equal('Signed in');
+    });
+
+    it('should say "Signed in" in the UI language, and take the messages override', async () => {
+      const { el } = await signInPlain({ lang: 'fr' });
+      expect(part(el, 'user')!.textContent).to.equal('Connecté');
+      expect(el.shadowRoot!.querySelector('[role="status"]')!.textContent).to.equal('Connecté');
+      el.messages = { signedInNoName: 'Welcome back' };
+      await el.updateComplete;
+      expect(part(el, 'user')!.textContent).to.equal('Welcome back');
+    });
+
+    it('should call a userinfo-endpoint named by the attribute, with no subject to compare', async () => {
+      const ME = 'https://op.example/me';
+      // As discovery merges it into the metadata the transaction keeps.
+      const outcome = await signInPlain(
+        { 'userinfo-endpoint': ME },
+        { [ME]: () => json(userinfoBody({ sub: 'someone', name: 'Grace Hopper' })) },
+        providerMetadata({ userinfo_endpoint: ME }),
+      );
+      expectSignedIn(outcome);
+      expect(outcome.provider.to(ME)).to.have.length(1);
+      expect(outcome.el.user).to.include({ sub: 'someone', name: 'Grace Hopper' });
+      expect(part(outcome.el, 'user')!.textContent).to.equal('Grace Hopper');
+    });
+  });
 
   describe('13.6 revocation-endpoint', () => {
     it('should revoke the refresh token at the revocation-endpoint attribute when discovery lists no revocation endpoint', async () => {
