@@ -36,7 +36,7 @@ const ERROR_HINTS = {
   invalid_config:
     'The element is misconfigured (the message names the attribute). Check the issuer (https://, or http:// on 127.0.0.1/localhost only) and the client ID in the settings below.',
   discovery_failed:
-    "The provider's /.well-known/openid-configuration could not be loaded, or its issuer differs from the configured one. Is the issuer exact, including any trailing slash? Does the provider allow CORS from this origin (Auth0: Allowed Web Origins; Keycloak: Web Origins)? For the local preset: is `npm start` running?",
+    "The provider's /.well-known/openid-configuration could not be loaded, or its issuer differs from the configured one. Is the issuer copied character for character from the discovery document's issuer (after a path, the trailing slash counts: see the rule under the Issuer setting)? Does the provider allow CORS from this origin (Auth0: Allowed Web Origins; Keycloak: Web Origins)? For the local preset: is `npm start` running?",
   state_mismatch:
     'This callback matches no login started in this browser: it expired (10 minutes), was already used, or the login was opened in another browser. Just log in again.',
   iss_mismatch:
@@ -53,7 +53,7 @@ const ERROR_HINTS = {
   invalid_client:
     'The client must be a public SPA client with no client secret, with the Authorization Code grant and PKCE allowed. Entra ID: register the redirect URI under the “Single-page application” platform, not “Web”. Google requires a client secret even from browsers, so it cannot be used as a pure public client.',
   id_token_invalid:
-    'The ID token failed validation (the message says which check: issuer, audience, azp, expiry, iat or nonce). Check the issuer and client ID settings.',
+    "The ID token failed validation (the message says which check: issuer, audience, azp, expiry, iat or nonce). Check the issuer and client ID settings; without discovery, the ID token's iss must equal the issuer exactly, trailing slash included.",
   clock_skew:
     'This device’s clock is too far from the provider’s for its tokens to validate. Set the clock automatically, or raise the element’s clock-tolerance.',
   popup_closed: 'The login popup was closed before the login finished.',
@@ -577,7 +577,7 @@ async function renderSnippet() {
   const valid = integrity && typeof integrity.src === 'string' && /^sha384-[A-Za-z0-9+/]+=*$/.test(String(integrity.integrity));
   const script = valid
     ? `<script type="module" src="${escapeAttribute(integrity.src)}"\n        integrity="${integrity.integrity}"\n        crossorigin="anonymous"></script>`
-    : '<script type="module" src="https://cdn.jsdelivr.net/npm/pkce-login/dist/pkce-login.js"></script>';
+    : '<!-- no dist/integrity.json here: run npm run build, which prints the script tag with its integrity hash -->';
   $('snippet').textContent = [
     script,
     elementTag(),
@@ -585,10 +585,11 @@ async function renderSnippet() {
     "  const login = document.querySelector('pkce-login');",
     "  login.addEventListener('login', (e) => console.log('hello', e.detail.user.name));",
     "  login.addEventListener('token', (e) => { /* e.detail.accessToken for your API */ });",
+    "  login.addEventListener('error', (e) => { e.preventDefault(); /* show e.detail.code, e.detail.message */ });",
     '</script>',
   ].join('\n');
   $('snippet-note').textContent = valid
-    ? `Version ${integrity.version}. The hash is of that exact file: change the version, change the hash (npm run build prints it). Register your page's URL as a redirect URI of the client.`
+    ? `Version ${integrity.version}, once published on npm. The hash is of that exact file: change the version, change the hash (npm run build prints it). Before it is published, or for a copy on your own origin: serve this site's dist/pkce-login.js from your origin and point src at it, with the same integrity value. Register your page's URL as a redirect URI of the client.`
     : `${INTEGRITY_URL} was not found (run npm run build), so this snippet has no pinned version and no integrity hash.`;
 }
 
