@@ -8,6 +8,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../../scripts/chromium.mjs';
+import { capabilities, launchEngine, startSiteProxy, tapProvider } from './engines.mjs';
 import { startProvider, DEFAULT_CLIENT_ID } from '../../scripts/provider.mjs';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 
@@ -24,13 +25,43 @@ export const USER_NAME = 'pkce-login [part~="user"]';
 const DEFAULT_TIMEOUT = 15_000;
 
 /**
- * Launches headless Chromium (`CHROME_PATH`, default `/usr/bin/chromium`). Host names other
- * than the loopback ones fail at once, so pages never wait on the internet.
+ * The engine the tests drive: `E2E_BROWSER` (`chromium`, the default; `firefox`; `webkit`).
+ * Chromium through playwright-core; Firefox and WebKit through the playwright-like layer of
+ * engines.mjs, which covers what the cross-engine tests use (`npm run test:e2e:firefox`,
+ * `npm run test:e2e:webkit`).
+ */
+export const ENGINE = process.env.E2E_BROWSER || 'chromium';
+if (!(ENGINE in capabilities)) throw new Error(`E2E_BROWSER: chromium, firefox or webkit, not ${ENGINE}`);
+/** What the engine's driver reports of the browser's own messages (engines.mjs `capabilities`). */
+export const ENGINE_CAN = capabilities[ENGINE];
+
+/**
+ * Launches the engine: headless Chromium (`CHROME_PATH`, default `/usr/bin/chromium`; host
+ * names other than the loopback ones fail at once, so pages never wait on the internet), or
+ * Firefox or WebKit (scripts/browsers.mjs).
  *
  * @returns {Promise<import('playwright-core').Browser>}
  */
 export function launchBrowser() {
-  return launchChromium();
+  return ENGINE === 'chromium' ? launchChromium() : launchEngine(ENGINE);
+}
+
+/**
+ * The static server; for Firefox and WebKit behind engines.mjs's proxy, which reports its
+ * requests and serves init scripts and routes (what their drivers cannot do).
+ *
+ * @param {Parameters<typeof startStaticServer>[0]} options
+ */
+async function serveSite(options) {
+  const site = await startStaticServer(options);
+  if (ENGINE === 'chromium') return site;
+  try {
+    const proxy = await startSiteProxy(site.origin);
+    return { origin: proxy.origin, close: () => Promise.all([proxy.close(), site.close()]).then(() => undefined) };
+  } catch (error) {
+    await site.close();
+    throw error;
+  }
 }
 
 /**
@@ -62,8 +93,9 @@ export function launchBrowser() {
  * @returns {Promise<Stack>}
  */
 export async function startStack(options = {}) {
-  const site = await startStaticServer({ host: 'localhost', port: 0, root, headers: options.headers });
+  const site = await serveSite({ host: 'localhost', port: 0, root, headers: options.headers });
   let op;
+  let untap = () => {};
   try {
     const pages = (await readdir(PAGES_DIR)).filter((name) => name.endsWith('.html'));
     const redirectUris = [
@@ -80,6 +112,7 @@ export async function startStack(options = {}) {
       configOverrides: options.configOverrides,
       headers: options.providerHeaders,
     });
+    if (ENGINE !== 'chromium') untap = tapProvider(op.provider, op.issuer);
     const metadata = await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json();
 
     const pageUrl = (params = {}, page = 'element') => {
@@ -100,10 +133,12 @@ export async function startStack(options = {}) {
       provider: op.provider,
       pageUrl,
       close: async () => {
+        untap();
         await Promise.all([op.close(), site.close()]);
       },
     };
   } catch (error) {
+    untap();
     await Promise.all([op?.close(), site.close()]);
     throw error;
   }
