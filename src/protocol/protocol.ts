@@ -68,13 +68,26 @@ export const MAX_RESPONSE_BYTES = 1 << 20;
  * `fetch`, reading at most {@link MAX_RESPONSE_BYTES} of the body. A request that fails to
  * complete is a `network_error` naming the endpoint and its URL: a timeout says so, and for a
  * `TypeError` from `fetch` (the browser hides whether CORS, DNS or a closed port is the cause) the
- * message names the likely one, CORS, with the page's origin.
+ * message names the likely one, CORS, with the page's origin. A redirect is not followed
+ * (oauth4webapi asks for `redirect: 'manual'`): it is an `invalid_response` saying so, whose cause
+ * is the response.
  */
 async function boundedFetch(url: string, init: RequestInit, role: Role, config: Transport): Promise<Response> {
   let response: Response;
   let body = new Uint8Array(0);
   try {
     response = await fetch(url, init);
+    // A browser gives an opaque redirect (status 0, from which no Response can be rebuilt) and
+    // hides where it goes; other runtimes give the 3xx itself.
+    if (response.type === 'opaqueredirect' || (response.status > 299 && response.status < 400)) {
+      const to = response.headers.get('location');
+      throw new PkceLoginError(
+        'invalid_response',
+        `${endpoint(role, url)} answered with a redirect${to ? ` to ${to}` : ''}, which is not followed`,
+        undefined,
+        response,
+      );
+    }
     const reader = response.body?.getReader();
     for (let chunk; reader && !(chunk = await reader.read()).done; ) {
       if (body.length + chunk.value.length > MAX_RESPONSE_BYTES) {
@@ -117,7 +130,8 @@ function transport(config: Transport, role: Role) {
  * The provider's metadata: OpenID Connect Discovery, then RFC 8414 after any failure of it (a
  * 404, a 500, or a network error: OpenAuth answers the first URL with a 404 without CORS headers,
  * which the browser reports as a network error), but a timeout: the second URL is on the same
- * host.
+ * host. After a redirect from the first URL, that URL with a trailing slash is tried before RFC
+ * 8414: django-oauth-toolkit serves only the slashed one and Django redirects the other to it.
  *
  * @throws {PkceLoginError} `discovery_failed` naming each URL tried and why it failed
  */
@@ -127,17 +141,20 @@ async function fetchMetadata(config: ResolvedConfig): Promise<ServerMetadata> {
   // Why the URLs tried failed, each reason with its URLs: URLs that failed alike are named once.
   const failures = new Map<string, string[]>();
   let cause: unknown;
-  for (const algorithm of ['oidc', 'oauth2'] as const) {
+  let redirected = false;
+  for (const [algorithm, slash] of [['oidc', ''], ['oidc', '/'], ['oauth2', '']] as const) {
+    if (slash && !redirected) continue;
     let url = '';
     try {
       const response = await oauth.discoveryRequest(issuer, {
         ...options,
         algorithm,
-        [oauth.customFetch]: (href: string, init: RequestInit) => options[oauth.customFetch]((url = href), init),
+        [oauth.customFetch]: (href: string, init: RequestInit) => options[oauth.customFetch]((url = href + slash), init),
       });
       return await oauth.processDiscoveryResponse(issuer, response);
     } catch (error) {
       cause = error;
+      redirected = error instanceof PkceLoginError && error.cause instanceof Response;
       const prefix = `${endpoint('discovery', url)} `;
       const message =
         error instanceof oauth.OperationProcessingError && error.code === oauth.RESPONSE_IS_NOT_CONFORM && error.cause instanceof Response

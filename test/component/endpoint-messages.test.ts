@@ -11,7 +11,16 @@ import { expect, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
 import { describeLog, ofType } from '../helpers/events.js';
-import { DEFAULT_ATTRIBUTES, expectOneError, expectSignedIn, mount, settle, untilLoginOrError, untilStatus, useHarness } from '../helpers/element.js';
+import {
+  DEFAULT_ATTRIBUTES,
+  expectOneError,
+  expectSignedIn,
+  mount,
+  settle,
+  untilLoginOrError,
+  untilStatus,
+  useHarness,
+} from '../helpers/element.js';
 import {
   DISCOVERY_URL,
   installFakeProvider,
@@ -103,7 +112,10 @@ describe('<pkce-login> messages of requests refused like CORS (issue 14)', () =>
     await outcome.el.logout({ local: true });
     expect(outcome.provider.to(REVOCATION_ENDPOINT), 'revocation requests').to.have.length(1);
     expect(outcome.el.status).to.equal('signed-out');
-    expect(warn.args.map((args) => String(args[0])), warn.args.join('\n')).to.have.length(1);
+    expect(
+      warn.args.map((args) => String(args[0])),
+      warn.args.join('\n'),
+    ).to.have.length(1);
     expect(String(warn.args[0]![0])).to.match(/^<pkce-login> /);
     expectNamed(String(warn.args[0]![0]), 'revocation', REVOCATION_ENDPOINT);
   });

@@ -1,7 +1,7 @@
 /// <reference types="mocha" />
 /**
- * Discovery against real providers (issue 13): the RFC 8414 fallback after any failure of the
- * OpenID Connect URL (13.2), and messages naming every URL tried.
+ * Discovery against real providers (issue 13): redirects (13.1), the RFC 8414 fallback after any
+ * failure of the OpenID Connect URL (13.2), and messages naming every URL tried.
  */
 import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
@@ -9,7 +9,17 @@ import { resolveConfig, type ConfigInput, type ResolvedConfig } from '../../src/
 import { PkceLoginError } from '../../src/errors.js';
 import { discover } from '../../src/protocol/protocol.js';
 import { hang } from '../helpers/faults.js';
-import { CLIENT_ID, DISCOVERY_URL, installFakeProvider, ISSUER, json, networkFailure, providerMetadata, type Handler } from '../helpers/provider.js';
+import { opaqueRedirect } from '../helpers/redirects.js';
+import {
+  CLIENT_ID,
+  DISCOVERY_URL,
+  installFakeProvider,
+  ISSUER,
+  json,
+  networkFailure,
+  providerMetadata,
+  type Handler,
+} from '../helpers/provider.js';
 
 const RFC8414_URL = 'https://op.example/.well-known/oauth-authorization-server';
 /** What the browser gives for OpenAuth's 404, which has no Access-Control-Allow-Origin. */
@@ -32,6 +42,44 @@ async function rejection(promise: Promise<unknown>): Promise<PkceLoginError> {
 
 describe('discover', () => {
   afterEach(() => sinon.restore());
+
+  describe('redirects (issue 13.1)', () => {
+    // django-oauth-toolkit: issuer http://host/o, discovery served at the slashed URL only; Django
+    // (APPEND_SLASH) answers the slash-less one with a 301.
+    const issuer = 'https://op.example/o';
+    const oidcUrl = 'https://op.example/o/.well-known/openid-configuration';
+
+    it('should try the OpenID Connect URL with a trailing slash after a redirect (django-oauth-toolkit)', async () => {
+      const provider = installFakeProvider({
+        [oidcUrl]: opaqueRedirect,
+        [`${oidcUrl}/`]: () => json(providerMetadata({ issuer })),
+      });
+      expect((await discover(config({ issuer }))).issuer).to.equal(issuer);
+      expect(provider.requests.map((r) => r.url)).to.deep.equal([oidcUrl, `${oidcUrl}/`]);
+    });
+
+    it('should name the redirect, then the other URLs tried, when nothing answers', async () => {
+      installFakeProvider({
+        [oidcUrl]: opaqueRedirect,
+        [`${oidcUrl}/`]: () => new Response('not found', { status: 404 }),
+        'https://op.example/.well-known/oauth-authorization-server/o': corsRefusal,
+      });
+      const error = await rejection(discover(config({ issuer })));
+      expect(error.code).to.equal('discovery_failed');
+      expect(error.message).to.equal(
+        `discovery of ${issuer} failed: ${oidcUrl} answered with a redirect, which is not followed; ${oidcUrl}/ answered HTTP 404; ` +
+          `https://op.example/.well-known/oauth-authorization-server/o could not be reached (Failed to fetch): ${CORS_ADVICE}`,
+      );
+    });
+
+    it('should name where a redirect goes when the response shows it (a 301 outside browsers)', async () => {
+      installFakeProvider({
+        [DISCOVERY_URL]: () => new Response(null, { status: 301, headers: { location: `${DISCOVERY_URL}/` } }),
+        [`${DISCOVERY_URL}/`]: () => json(providerMetadata()),
+      });
+      expect((await discover(config())).issuer).to.equal(ISSUER);
+    });
+  });
 
   describe('RFC 8414 fallback (issue 13.2)', () => {
     it('should fall back to RFC 8414 when the OpenID Connect URL fails like a CORS refusal (OpenAuth)', async () => {

@@ -3,7 +3,8 @@
  * Issue 14 item 3: how the protocol adapter names a provider request that fails to complete.
  * The component tests (test/component/endpoint-messages.test.ts) cover each endpoint refused like
  * CORS through the element; these cover the other wordings: a timeout, an endpoint on the page's
- * own origin (CORS cannot be the cause), and the token endpoint of a refresh.
+ * own origin (CORS cannot be the cause), the token endpoint of a refresh, and a redirect (issue
+ * 13.1: oauth4webapi does not follow redirects).
  */
 import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
@@ -18,7 +19,16 @@ import {
   type TokenSet,
 } from '../../src/protocol/protocol.js';
 import { hang } from '../helpers/faults.js';
-import { CLIENT_ID, installFakeProvider, ISSUER, networkFailure, providerMetadata, TOKEN_ENDPOINT, type Handler } from '../helpers/provider.js';
+import { opaqueRedirect } from '../helpers/redirects.js';
+import {
+  CLIENT_ID,
+  installFakeProvider,
+  ISSUER,
+  networkFailure,
+  providerMetadata,
+  TOKEN_ENDPOINT,
+  type Handler,
+} from '../helpers/provider.js';
 
 function config(input: Partial<ConfigInput> = {}, page = 'https://app.example/callback'): ResolvedConfig {
   return resolveConfig({ issuer: ISSUER, clientId: CLIENT_ID, ...input }, new URL(page));
@@ -50,7 +60,9 @@ describe('messages of provider requests that fail to complete', () => {
   it("should not blame CORS for an endpoint on the page's own origin", async () => {
     const error = await exchangeError(() => Promise.reject(networkFailure()), config({}, 'https://op.example/app/callback'));
     expect(error.code).to.equal('network_error');
-    expect(error.message).to.equal(`the token endpoint ${TOKEN_ENDPOINT} could not be reached (Failed to fetch): check the URL and that the provider is up`);
+    expect(error.message).to.equal(
+      `the token endpoint ${TOKEN_ENDPOINT} could not be reached (Failed to fetch): check the URL and that the provider is up`,
+    );
   });
 
   it('should name the token endpoint and the origin to allow when a refresh is refused like CORS', async () => {
@@ -63,6 +75,23 @@ describe('messages of provider requests that fail to complete', () => {
     expect(error.code).to.equal('network_error');
     expect(error.message).to.equal(
       `the token endpoint ${TOKEN_ENDPOINT} could not be reached (Failed to fetch): the provider must allow https://app.example (CORS), else check the URL and that the provider is up`,
+    );
+  });
+
+  it('should name a redirect from the token endpoint (invalid_response), not crash on it', async () => {
+    const error = await exchangeError(opaqueRedirect, config());
+    expect(error.code).to.equal('invalid_response');
+    expect(error.message).to.equal(`the token endpoint ${TOKEN_ENDPOINT} answered with a redirect, which is not followed`);
+  });
+
+  it('should say where the redirect goes when the response shows it', async () => {
+    const error = await exchangeError(
+      () => new Response(null, { status: 302, headers: { location: `${TOKEN_ENDPOINT}/` } }),
+      config(),
+    );
+    expect(error.code).to.equal('invalid_response');
+    expect(error.message).to.equal(
+      `the token endpoint ${TOKEN_ENDPOINT} answered with a redirect to ${TOKEN_ENDPOINT}/, which is not followed`,
     );
   });
 });
