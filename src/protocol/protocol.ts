@@ -131,9 +131,11 @@ function transport(config: Transport, role: Role) {
  * 404, a 500, or a network error: OpenAuth answers the first URL with a 404 without CORS headers,
  * which the browser reports as a network error), but a timeout: the second URL is on the same
  * host. After a redirect from the first URL, that URL with a trailing slash is tried before RFC
- * 8414: django-oauth-toolkit serves only the slashed one and Django redirects the other to it.
+ * 8414: django-oauth-toolkit serves only the slashed one and Django redirects the other to it. A
+ * document for another issuer ends the search: the provider answered.
  *
- * @throws {PkceLoginError} `discovery_failed` naming each URL tried and why it failed
+ * @throws {PkceLoginError} `discovery_failed` naming each URL tried and why it failed, or the
+ *   configured issuer and the one the provider gives
  */
 async function fetchMetadata(config: ResolvedConfig): Promise<ServerMetadata> {
   const issuer = new URL(config.issuer);
@@ -153,6 +155,15 @@ async function fetchMetadata(config: ResolvedConfig): Promise<ServerMetadata> {
       });
       return await oauth.processDiscoveryResponse(issuer, response);
     } catch (error) {
+      if (error instanceof oauth.OperationProcessingError && error.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
+        const given = (error.cause as { body: { issuer: string } }).body.issuer;
+        throw new PkceLoginError(
+          'discovery_failed',
+          `${url} gives the issuer "${given}", but the configured issuer is "${config.issuer}": they must be the same (mind a trailing slash, and localhost vs 127.0.0.1)`,
+          undefined,
+          error,
+        );
+      }
       cause = error;
       redirected = error instanceof PkceLoginError && error.cause instanceof Response;
       const prefix = `${endpoint('discovery', url)} `;

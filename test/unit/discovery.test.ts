@@ -1,7 +1,8 @@
 /// <reference types="mocha" />
 /**
  * Discovery against real providers (issue 13): redirects (13.1), the RFC 8414 fallback after any
- * failure of the OpenID Connect URL (13.2), and messages naming every URL tried.
+ * failure of the OpenID Connect URL (13.2), messages naming every URL tried, and an issuer
+ * mismatch that shows both issuers (13.5).
  */
 import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
@@ -124,6 +125,33 @@ describe('discover', () => {
       expect(error.code).to.equal('discovery_failed');
       expect(error.message).to.equal(`discovery of ${ISSUER} failed: ${DISCOVERY_URL} timed out after 50 ms`);
       expect(provider.requests).to.have.length(1);
+    });
+  });
+
+  describe('issuer mismatch (issue 13.5)', () => {
+    const ADVICE = 'they must be the same (mind a trailing slash, and localhost vs 127.0.0.1)';
+
+    it('should name the configured issuer and the one the provider gives (localhost vs 127.0.0.1)', async () => {
+      const issuer = 'http://localhost:8080/realms/demo';
+      const url = 'http://localhost:8080/realms/demo/.well-known/openid-configuration';
+      const provider = installFakeProvider({
+        [url]: () => json(providerMetadata({ issuer: 'http://127.0.0.1:8080/realms/demo' })),
+      });
+      const error = await rejection(discover(config({ issuer })));
+      expect(error.code).to.equal('discovery_failed');
+      expect(error.message).to.equal(
+        `${url} gives the issuer "http://127.0.0.1:8080/realms/demo", but the configured issuer is "${issuer}": ${ADVICE}`,
+      );
+      expect(provider.requests, 'no other URL is tried: the provider answered').to.have.length(1);
+    });
+
+    it('should name both issuers when they differ by a trailing slash', async () => {
+      const issuer = 'https://op.example/realms/x';
+      const url = 'https://op.example/realms/x/.well-known/openid-configuration';
+      installFakeProvider({ [url]: () => json(providerMetadata({ issuer: `${issuer}/` })) });
+      const error = await rejection(discover(config({ issuer })));
+      expect(error.code).to.equal('discovery_failed');
+      expect(error.message).to.equal(`${url} gives the issuer "${issuer}/", but the configured issuer is "${issuer}": ${ADVICE}`);
     });
   });
 });
