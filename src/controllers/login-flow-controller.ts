@@ -31,6 +31,7 @@ import { holdLock, lockShared } from '../session/session-sync.js';
 import { indexedDbTransactionStore, type TransactionStore } from '../storage/transaction-store.js';
 import { fallbackTransactionStore, webStorageTransactionStore } from '../storage/transaction-store-fallback.js';
 import { noteIssSupport, otherIssuers, registerRedirect } from '../storage/redirect-registry.js';
+import { checkLogoutReturn, saveLogoutState } from '../storage/logout-state.js';
 import { POPUP_STATE_PREFIX, relayPopupResponse, type PopupController } from './popup-controller.js';
 import type { SessionController } from './session-controller.js';
 
@@ -218,7 +219,10 @@ export class LoginFlowController implements ReactiveController {
     const revoking = ended.revoke();
     if (revoking) await revoking;
     const url = !local && ended.endSessionUrl();
-    if (url) this.#callbacks.navigate(url);
+    if (!url) return;
+    // Checked when the provider sends the browser back (see #startWith).
+    saveLogoutState(url.searchParams.get('state')!, config);
+    this.#callbacks.navigate(url);
   }
 
   /** Starts the element once; a configuration change meanwhile is applied at the end. */
@@ -244,7 +248,16 @@ export class LoginFlowController implements ReactiveController {
       callbacks.error(this.#configError!, true);
       return;
     }
-    let callback = readCallback(new URL(location.href), config.redirectUri);
+    // Back from the provider's logout with the `state` it was sent (issue 13.3): good once; taken
+    // out of the address either way; one that matches no logout of this tab is reported, quietly.
+    const page = new URL(location.href);
+    const loggedOut = checkLogoutReturn(page, config);
+    if (loggedOut !== undefined) {
+      page.searchParams.delete('state');
+      replaceAddress(page.href);
+      if (!loggedOut) callbacks.error(new PkceLoginError('state_mismatch', 'logout response: its state matches no logout of this tab'), true);
+    }
+    let callback = readCallback(page, config.redirectUri);
     // In a login popup: the page that opened it completes the login.
     if (callback && relayPopupResponse(callback.params)) callback = undefined;
     // One exchange per callback, shared by every element of this page for the same client

@@ -796,10 +796,12 @@ describe('<pkce-login>', () => {
       expect(el.navigated).to.have.length(1);
       const url = el.navigated[0]!;
       expect(url.origin + url.pathname).to.equal(END_SESSION_ENDPOINT);
+      expect(url.searchParams.get('state')).to.match(/^l\.[A-Za-z0-9_-]{22,}$/);
       expect(Object.fromEntries(url.searchParams)).to.deep.equal({
         id_token_hint: idToken,
         post_logout_redirect_uri: location.origin + location.pathname,
         client_id: CLIENT_ID,
+        state: url.searchParams.get('state'),
       });
       expectUsableSignedOut(el);
     });

@@ -3,6 +3,8 @@
  * Widget gaps found by the interop suite (issue 13) and issue 14 item 4, through the element
  * (a stored transaction, the fake provider behind `fetch`):
  *
+ * - 13.3 logout sends a random `state` (glewlwyd returns only with one), checked once when the
+ *   provider sends the browser back.
  * - 13.4 / 14.4 plain OAuth 2 (a `scope` without `openid`): no nonce, no ID token, no userinfo
  *   request to a discovered endpoint; `user` is `{}`; the signed-in view says "Signed in" beside
  *   a generic figure.
@@ -13,12 +15,14 @@
  *   refused (`invalid_response`) when one was.
  */
 import { expect, waitUntil } from '@open-wc/testing';
+import { LOGOUT_STATE_PREFIX, saveLogoutState } from '../../src/storage/logout-state.js';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
 import { describeLog, ofType } from '../helpers/events.js';
 import { createDpopKey } from '../../src/protocol/protocol.js';
 import {
   DEFAULT_ATTRIBUTES,
   expectOneError,
+  expectUsableSignedOut,
   expectSignedIn,
   mount,
   part,
@@ -31,6 +35,7 @@ import {
   ACCESS_TOKEN,
   AUTHORIZATION_ENDPOINT,
   CLIENT_ID,
+  END_SESSION_ENDPOINT,
   installFakeProvider,
   ISSUER,
   json,
@@ -93,6 +98,88 @@ function signInPlain(
 
 describe('provider gaps (issue 13)', () => {
   useHarness();
+
+  describe('13.3 logout state', () => {
+    /** Signs in, logs out at the provider, and returns the end-session URL the element went to. */
+    async function logoutAtProvider(): Promise<URL> {
+      const { el } = await signIn();
+      await el.logout();
+      expect(el.navigated, 'one navigation to the end-session endpoint').to.have.length(1);
+      const url = el.navigated[0]!;
+      expect(url.origin + url.pathname).to.equal(END_SESSION_ENDPOINT);
+      return url;
+    }
+
+    /** The page as the provider sends it back: other parameters and the hash kept, `state` added. */
+    function returnWith(state: string): string {
+      const clean = pageWith({ keep: '1' }, '#section');
+      const back = new URL(clean);
+      back.searchParams.append('state', state);
+      setAddress(back);
+      return clean.href;
+    }
+
+    it('should send a random state starting with "l." to the end-session endpoint', async () => {
+      const url = await logoutAtProvider();
+      expect(url.searchParams.get('state')).to.match(/^l\.[A-Za-z0-9_-]{22,}$/);
+      expect(url.searchParams.get('post_logout_redirect_uri')).to.equal(location.origin + location.pathname);
+    });
+
+    it('should accept the return with that state once: no event, state removed from the address, signed out', async () => {
+      const state = (await logoutAtProvider()).searchParams.get('state')!;
+      const clean = returnWith(state);
+      const back = await mount();
+      await untilStatus(back.el, 'signed-out');
+      expect(back.events.map((e) => e.type), describeLog(back.events)).to.deep.equal([]);
+      expect(location.href).to.equal(clean);
+      expectUsableSignedOut(back.el);
+
+      // Good once: the same return again matches nothing.
+      returnWith(state);
+      const again = await mount();
+      await untilStatus(again.el, 'signed-out');
+      const { message } = expectOneError(again, 'state_mismatch');
+      expect(message).to.include('logout');
+      expect(location.href).to.equal(clean);
+    });
+
+    it('should report a logout state that matches no logout of this tab as a quiet state_mismatch, and clean the address', async () => {
+      const clean = returnWith(`${LOGOUT_STATE_PREFIX}forged-or-expired`);
+      installFakeProvider();
+      const mounted = await mount();
+      await untilStatus(mounted.el, 'signed-out');
+      expectOneError(mounted, 'state_mismatch');
+      expect(location.href).to.equal(clean);
+      expect(mounted.el.shadowRoot!.querySelector('[role="status"]')!.textContent, 'not announced').to.equal('');
+    });
+
+    it("should leave a state of the page's own (no logout prefix) alone", async () => {
+      returnWith('page-own-state');
+      const before = location.href;
+      installFakeProvider();
+      const mounted = await mount();
+      await untilStatus(mounted.el, 'signed-out');
+      expect(mounted.events, describeLog(mounted.events)).to.deep.equal([]);
+      expect(location.href).to.equal(before);
+    });
+
+    it("should leave another client's logout state in the address, for that client's element", async () => {
+      const state = `${LOGOUT_STATE_PREFIX}other-client`;
+      saveLogoutState(state, { issuer: ISSUER, clientId: 'client-2' });
+      const clean = returnWith(state);
+      const before = location.href;
+      installFakeProvider();
+      const mounted = await mount();
+      await untilStatus(mounted.el, 'signed-out');
+      expect(mounted.events, describeLog(mounted.events)).to.deep.equal([]);
+      expect(location.href).to.equal(before);
+
+      const other = await mount({ issuer: ISSUER, 'client-id': 'client-2' });
+      await untilStatus(other.el, 'signed-out');
+      expect(other.events, describeLog(other.events)).to.deep.equal([]);
+      expect(location.href, "taken by that client's element").to.equal(clean);
+    });
+  });
 
   describe('13.4 / 14.4 plain OAuth 2', () => {
     it('should send no nonce and no offline_access without openid', async () => {

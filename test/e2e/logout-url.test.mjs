@@ -4,7 +4,9 @@
 // provider, with the real token values read from the token endpoint's response.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { confirmLogoutAtProvider, loginThroughProvider, LOGOUT_BUTTON, useBrowserAndStack, waitForStatus } from './harness.mjs';
+import {
+  confirmLogoutAtProvider, loginThroughProvider, LOGOUT_BUTTON, poll, readEvents, useBrowserAndStack, waitForStatus,
+} from './harness.mjs';
 
 const fixture = useBrowserAndStack();
 
@@ -33,7 +35,14 @@ test('logout sends the ID token as id_token_hint in the end-session URL, and no 
   assert.ok(endSession.length >= 1, 'the provider end-session endpoint was visited');
   const query = new URL(endSession[0]).searchParams;
   assert.equal(query.get('id_token_hint'), idToken, 'the ID token is the id_token_hint');
-  assert.deepEqual([...query.keys()].sort(), ['client_id', 'id_token_hint', 'post_logout_redirect_uri']);
+  assert.deepEqual([...query.keys()].sort(), ['client_id', 'id_token_hint', 'post_logout_redirect_uri', 'state']);
+  // Issue 13.3: a logout state, which the provider sends back and the element checks and removes.
+  assert.match(query.get('state'), /^l\.[A-Za-z0-9_-]{22,}$/);
+  const returns = urls.filter((url) => url.startsWith(query.get('post_logout_redirect_uri')) && !url.includes('code='))
+    .map((url) => new URL(url).searchParams.get('state')).filter(Boolean);
+  assert.deepEqual(returns, [query.get('state')], 'the provider returned the state');
+  await poll(() => !new URL(page.url()).searchParams.has('state'));
+  assert.deepEqual((await readEvents(page)).filter((e) => e.type === 'error'), [], 'the returned state matched: no error');
   const withIdToken = urls.filter((url) => url.includes(idToken));
   assert.deepEqual(withIdToken.map((url) => url.split('?')[0]), endSession.slice(0, withIdToken.length).map((url) => url.split('?')[0]),
     'only the end-session request carries the ID token');

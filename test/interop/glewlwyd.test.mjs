@@ -7,10 +7,8 @@
  * Attributes (docs/providers.md, "Glewlwyd"): `issuer` and `client-id` only; `par` to push the
  * authorization request (RFC 9126; glewlwyd offers PAR without requiring it).
  *
- * Todo until the widget is fixed:
- * - 13.3, logout: glewlwyd's end_session returns to `post_logout_redirect_uri` only when the
- *   request carries `state`; the element sends none, so after the user confirms the logout the
- *   browser stays at glewlwyd ("Session closed").
+ * Logout: glewlwyd's end_session returns to `post_logout_redirect_uri` only when the request
+ * carries `state`, which the element sends (issue 13.3).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +20,6 @@ const env = useBrowserAndApp();
 const ACCESS_TOKEN_TTL = 5;
 const CLIENT_ID = 'pkce-login-glewlwyd';
 const USER = { username: 'alice', password: 'correct horse battery staple', name: 'Alice Liddell', email: 'alice@example.test' };
-const TODO_LOGOUT = 'needs widget fix 13.3 (state in the end-session request)';
 
 async function start(t, plugins) {
   const glewlwyd = await startGlewlwyd({
@@ -99,7 +96,6 @@ function journey(glewlwyd, metadata, more = {}) {
     accessTokenTtl: ACCESS_TOKEN_TTL,
     signIn: (page) => signInAtGlewlwyd(page, glewlwyd),
     signOut: (page) => confirmLogoutAtGlewlwyd(page, glewlwyd),
-    todo: { logout: TODO_LOGOUT, revocation: `${TODO_LOGOUT}: this step runs after the logout step` },
     ...more,
   };
 }

@@ -429,11 +429,20 @@ describe('protocol', () => {
         idToken: 'id.token.here',
       });
       expect(url?.origin + url!.pathname).to.equal(END_SESSION_ENDPOINT);
+      const state = url!.searchParams.get('state');
       expect(Object.fromEntries(url!.searchParams)).to.deep.equal({
         id_token_hint: 'id.token.here',
         post_logout_redirect_uri: 'https://app.example/',
         client_id: CLIENT_ID,
+        state,
       });
+    });
+
+    it('should send a new random logout state of at least 128 bits, starting with "l." (issue 13.3)', () => {
+      const options = { clientId: CLIENT_ID, postLogoutRedirectUri: 'https://app.example/', idToken: undefined };
+      const states = [1, 2, 3].map(() => endSessionUrl(providerMetadata() as ServerMetadata, options)!.searchParams.get('state'));
+      for (const state of states) expect(state).to.match(/^l\.[A-Za-z0-9_-]{22,}$/);
+      expect(new Set(states).size).to.equal(3);
     });
 
     it('should return undefined without an end_session_endpoint', () => {
