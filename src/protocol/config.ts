@@ -114,7 +114,7 @@ function resolveIssuer(input: ConfigInput): string {
   if (domain !== undefined && !/^[a-z0-9.-]+(:\d+)?$/i.test(domain)) {
     throw invalid('domain', 'must be a host name', domain);
   }
-  if (issuer !== undefined && domain !== undefined) throw invalid('domain', 'and "issuer" cannot both be set');
+  if (issuer !== undefined && domain !== undefined) throw invalid('domain', `and "issuer" cannot both be set: got "${domain}" and "${issuer}"`);
   const resolved = issuer ?? (domain && `https://${domain}/`);
   if (!resolved) throw invalid('issuer', 'is required (or "domain")');
   const url = providerUrl(issuer ? 'issuer' : 'domain', resolved);

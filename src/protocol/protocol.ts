@@ -15,7 +15,6 @@
 import * as oauth from 'oauth4webapi';
 import { invalid, isLoopbackHost, type ResolvedConfig } from './config.js';
 import { PkceLoginError } from '../errors.js';
-import { LOGOUT_STATE_PREFIX } from '../storage/logout-state.js';
 import type { TransactionRecord } from '../storage/transaction-store.js';
 
 /** Provider metadata (RFC 8414 / OIDC Discovery), with the explicit endpoints applied. */
@@ -305,7 +304,14 @@ export async function createAuthorizationRequest(
   };
   setParams(params, all);
   if (config.par || metadata.require_pushed_authorization_requests) {
-    if (!metadata.pushed_authorization_request_endpoint) throw invalid('par', 'needs a pushed_authorization_request_endpoint');
+    if (!metadata.pushed_authorization_request_endpoint) {
+      throw config.par
+        ? invalid('par', 'is set, but the provider lists no pushed_authorization_request_endpoint')
+        : new PkceLoginError(
+            'invalid_config',
+            'the provider requires pushed authorization requests ("par") but lists no pushed_authorization_request_endpoint',
+          );
+    }
     // RFC 9126 §2. dpop_jkt, pushed with the rest, binds the code to the DPoP key (RFC 9449 §10.1).
     const { request_uri } = await oauth.processPushedAuthorizationResponse(
       metadata,
@@ -580,10 +586,7 @@ export async function resourceFetch(request: Request, body: ArrayBuffer | null, 
 
 /**
  * Builds the OIDC RP-Initiated Logout URL, or `undefined` when the provider has no
- * `end_session_endpoint`. It carries a new random `state` (optional in the specification; some
- * providers, glewlwyd, return to `post_logout_redirect_uri` only with one), which starts with
- * {@link LOGOUT_STATE_PREFIX}: the caller keeps it to check the return (see
- * `storage/logout-state.ts`).
+ * `end_session_endpoint`.
  *
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html §2
  */
@@ -597,7 +600,6 @@ export function endSessionUrl(
     id_token_hint: options.idToken,
     post_logout_redirect_uri: options.postLogoutRedirectUri,
     client_id: options.clientId,
-    state: LOGOUT_STATE_PREFIX + oauth.generateRandomState(),
   });
   return url;
 }
