@@ -15,6 +15,7 @@
 import * as oauth from 'oauth4webapi';
 import { invalid, isLoopbackHost, type ResolvedConfig } from './config.js';
 import { PkceLoginError } from '../errors.js';
+import { LOGOUT_STATE_PREFIX } from '../storage/logout-state.js';
 import type { TransactionRecord } from '../storage/transaction-store.js';
 
 /** Provider metadata (RFC 8414 / OIDC Discovery), with the explicit endpoints applied. */
@@ -586,7 +587,10 @@ export async function resourceFetch(request: Request, body: ArrayBuffer | null, 
 
 /**
  * Builds the OIDC RP-Initiated Logout URL, or `undefined` when the provider has no
- * `end_session_endpoint`.
+ * `end_session_endpoint`. It carries a new random `state` (optional in the specification; some
+ * providers, glewlwyd, return to `post_logout_redirect_uri` only with one), which starts with
+ * {@link LOGOUT_STATE_PREFIX}: the caller keeps it to check the return (see
+ * `storage/logout-state.ts`).
  *
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html §2
  */
@@ -600,6 +604,7 @@ export function endSessionUrl(
     id_token_hint: options.idToken,
     post_logout_redirect_uri: options.postLogoutRedirectUri,
     client_id: options.clientId,
+    state: LOGOUT_STATE_PREFIX + oauth.generateRandomState(),
   });
   return url;
 }
