@@ -37,7 +37,7 @@ export interface LogoutOptions {
 const CONFIG_PROPERTIES: ReadonlySet<PropertyKey> = new Set([
   'issuer', 'domain', 'clientId', 'redirectUri', 'scope', 'audience', 'postLogoutRedirectUri', 'authorizationEndpoint',
   'tokenEndpoint', 'userinfoEndpoint', 'endSessionEndpoint', 'session', 'refresh', 'mode', 'par', 'clockTolerance', 'timeout',
-  'apiOrigins', 'revocationEndpoint', 'uiLocales',
+  'apiOrigins', 'revocationEndpoint', 'uiLocales', 'postLogoutRedirectParam',
 ]);
 
 /**
@@ -109,6 +109,13 @@ export class PkceLogin extends LitElement {
 
   /** Where the provider returns after logout. Default: the redirect URI. */
   @property({ attribute: 'post-logout-redirect-uri' }) postLogoutRedirectUri?: string;
+
+  /**
+   * The end-session request parameter that carries the post-logout redirect URI. Default:
+   * `post_logout_redirect_uri` (OIDC RP-Initiated Logout); `logout_uri` for Amazon Cognito's
+   * `/logout` (named with `end-session-endpoint`).
+   */
+  @property({ attribute: 'post-logout-redirect-param' }) postLogoutRedirectParam?: string;
 
   /** Explicit authorization endpoint, for servers without discovery. */
   @property({ attribute: 'authorization-endpoint' }) authorizationEndpoint?: string;

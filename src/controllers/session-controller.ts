@@ -183,6 +183,7 @@ export class SessionController implements ReactiveController {
           clientId: config.clientId,
           postLogoutRedirectUri: config.postLogoutRedirectUri,
           idToken: tokens.idToken,
+          redirectParam: config.postLogoutRedirectParam,
         }),
     };
   }

@@ -32,6 +32,7 @@ export interface ConfigInput {
   timeout?: number | string | null | undefined;
   apiOrigins?: string | null | undefined;
   uiLocales?: string | null | undefined;
+  postLogoutRedirectParam?: string | null | undefined;
 }
 
 /** Explicit endpoints, for servers without discovery; each overrides the discovered one. */
@@ -69,6 +70,11 @@ export interface ResolvedConfig {
   apiOrigins: string[];
   /** `ui-locales`: whether the UI's language is sent as `ui_locales` (`on`, the default) or not (`off`). */
   uiLocales: boolean;
+  /**
+   * The end-session request parameter that carries {@link postLogoutRedirectUri}:
+   * `post_logout_redirect_uri` (RP-Initiated Logout), or e.g. `logout_uri` for Cognito's `/logout`.
+   */
+  postLogoutRedirectParam: string;
 }
 
 /** The scopes asked for when the `scope` attribute is absent. */
@@ -148,6 +154,15 @@ function apiOrigins(value: string | null | undefined, page: URL): string[] {
   });
 }
 
+/** `post-logout-redirect-param`: a parameter name, not one the element sends itself. */
+function logoutParam(value: string | null | undefined): string {
+  const name = text(value) ?? 'post_logout_redirect_uri';
+  if (!/^[\w.~-]+$/.test(name) || ['client_id', 'id_token_hint', 'state'].includes(name)) {
+    throw invalid('post-logout-redirect-param', 'must be a query parameter name other than client_id, id_token_hint or state', value);
+  }
+  return name;
+}
+
 function oneOf<T extends string>(attribute: string, value: string | null | undefined, allowed: readonly [T, ...T[]]): T {
   const normalised = (text(value) ?? allowed[0]).toLowerCase() as T;
   if (!allowed.includes(normalised)) throw invalid(attribute, `must be ${allowed.join(' or ')}`, value);
@@ -223,5 +238,6 @@ export function resolveConfig(input: ConfigInput, page: URL, origin: string = pa
     allowHttp: [issuer, ...(Object.values(endpoints) as string[])].some((url) => url.startsWith('http:')),
     apiOrigins: apiOrigins(input.apiOrigins, page),
     uiLocales: oneOf('ui-locales', input.uiLocales, ['on', 'off']) === 'on',
+    postLogoutRedirectParam: logoutParam(input.postLogoutRedirectParam),
   };
 }

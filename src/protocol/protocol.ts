@@ -596,13 +596,19 @@ export async function resourceFetch(request: Request, body: ArrayBuffer | null, 
  */
 export function endSessionUrl(
   metadata: ServerMetadata,
-  options: { clientId: string; postLogoutRedirectUri: string; idToken: string | undefined },
+  options: {
+    clientId: string;
+    postLogoutRedirectUri: string;
+    idToken: string | undefined;
+    /** The parameter carrying `postLogoutRedirectUri` (`post-logout-redirect-param`): `logout_uri` for Cognito. */
+    redirectParam?: string | undefined;
+  },
 ): URL | undefined {
   if (!metadata.end_session_endpoint) return undefined;
   const url = new URL(metadata.end_session_endpoint);
   setParams(url.searchParams, {
     id_token_hint: options.idToken,
-    post_logout_redirect_uri: options.postLogoutRedirectUri,
+    [options.redirectParam ?? 'post_logout_redirect_uri']: options.postLogoutRedirectUri,
     client_id: options.clientId,
     state: LOGOUT_STATE_PREFIX + oauth.generateRandomState(),
   });

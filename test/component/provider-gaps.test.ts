@@ -13,6 +13,7 @@
  *   1.7 answers 500 to any).
  * - 13.8 a token response without `token_type` (OpenAuth): `Bearer` when no DPoP proof was sent,
  *   refused (`invalid_response`) when one was.
+ * - Cognito-style logout: `post-logout-redirect-param="logout_uri"` with `end-session-endpoint`.
  */
 import { expect, waitUntil } from '@open-wc/testing';
 import { LOGOUT_STATE_PREFIX, saveLogoutState } from '../../src/storage/logout-state.js';
@@ -324,6 +325,38 @@ describe('provider gaps (issue 13)', () => {
       expect(outcome.provider.to(TOKEN_ENDPOINT)[0]!.headers.has('dpop'), 'a DPoP proof was sent').to.equal(true);
       const { message } = expectOneError(outcome, 'invalid_response');
       expect(message).to.include('token_type');
+    });
+  });
+
+  describe('Cognito-style logout: post-logout-redirect-param', () => {
+    const LOGOUT = 'https://auth.example/logout';
+
+    it('should send the post-logout redirect URI as logout_uri (and no post_logout_redirect_uri) with post-logout-redirect-param="logout_uri"', async () => {
+      const { el, events } = await signIn({
+        attributes: { 'end-session-endpoint': LOGOUT, 'post-logout-redirect-param': 'logout_uri' },
+        // Cognito's discovery has no end_session_endpoint: the attribute's, as discovery merges it.
+        seed: { metadata: providerMetadata({ end_session_endpoint: LOGOUT }) },
+      });
+      await el.logout();
+      const url = el.navigated[0]!;
+      expect(url.origin + url.pathname).to.equal(LOGOUT);
+      const state = url.searchParams.get('state');
+      expect(state).to.match(/^l\./);
+      expect(Object.fromEntries(url.searchParams)).to.deep.equal({
+        id_token_hint: (ofType(events, 'token')[0]!.detail as { idToken: string }).idToken,
+        logout_uri: location.origin + location.pathname,
+        client_id: CLIENT_ID,
+        state,
+      });
+    });
+
+    it('should refuse a post-logout-redirect-param the element sends itself with invalid_config', async () => {
+      installFakeProvider();
+      const mounted = await mount({ ...DEFAULT_ATTRIBUTES, 'post-logout-redirect-param': 'client_id' });
+      await untilStatus(mounted.el, 'signed-out');
+      const [error] = ofType(mounted.events, 'error');
+      expect(error?.detail).to.include({ code: 'invalid_config' });
+      expect((error!.detail as { message: string }).message).to.include('"post-logout-redirect-param"');
     });
   });
 });

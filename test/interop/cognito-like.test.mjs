@@ -4,8 +4,7 @@
  * `client_id` and `logout_uri` (not OIDC RP-Initiated Logout); revocation at `/oauth2/revoke`,
  * not in discovery; no `offline_access` scope, and a refresh token with every code grant.
  * Attributes (docs/providers.md, "Amazon Cognito"): `issuer`, `client-id`, `end-session-endpoint`
- * with `logout_uri` in its query, and `revocation-endpoint` (proposed in issue 13; until the
- * element has it, logout does not revoke: that step is todo).
+ * with `post-logout-redirect-param="logout_uri"`, and `revocation-endpoint`.
  */
 import { test } from 'node:test';
 import { useBrowserAndApp, runJourney, signInAtOidcProvider } from './helpers.mjs';
@@ -54,7 +53,8 @@ test('Cognito-like: login, reload, refresh, logout at /logout, revocation at /oa
     attributes: {
       issuer: profile.issuer,
       'client-id': DEFAULT_CLIENT_ID,
-      'end-session-endpoint': `${logoutEndpoint}?${new URLSearchParams({ logout_uri: env.app.redirectUri })}`,
+      'end-session-endpoint': logoutEndpoint,
+      'post-logout-redirect-param': 'logout_uri',
       'revocation-endpoint': revocationEndpoint,
     },
     name: USER.name,
@@ -65,6 +65,5 @@ test('Cognito-like: login, reload, refresh, logout at /logout, revocation at /oa
     revocationEndpoint,
     accessTokenTtl: ACCESS_TOKEN_TTL,
     signIn: (page) => signInAtOidcProvider(page, USER.login, env.app.origin),
-    todo: { revocation: 'needs the revocation-endpoint attribute (issue 13): Cognito lists no revocation_endpoint in discovery' },
   });
 });

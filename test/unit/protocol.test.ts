@@ -445,6 +445,21 @@ describe('protocol', () => {
       expect(new Set(states).size).to.equal(3);
     });
 
+    it('should send the post-logout redirect URI as redirectParam (Cognito: logout_uri), keeping the endpoint query', () => {
+      const url = endSessionUrl(providerMetadata({ end_session_endpoint: 'https://auth.example/logout?lang=fr' }) as ServerMetadata, {
+        clientId: CLIENT_ID,
+        postLogoutRedirectUri: 'https://app.example/',
+        idToken: undefined,
+        redirectParam: 'logout_uri',
+      });
+      expect(Object.fromEntries(url!.searchParams)).to.deep.equal({
+        lang: 'fr',
+        logout_uri: 'https://app.example/',
+        client_id: CLIENT_ID,
+        state: url!.searchParams.get('state'),
+      });
+    });
+
     it('should return undefined without an end_session_endpoint', () => {
       expect(
         endSessionUrl(providerMetadata({ end_session_endpoint: undefined }) as ServerMetadata, {
