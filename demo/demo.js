@@ -619,6 +619,36 @@ for (const name of EXAMPLES) {
   url.searchParams.set('client_id', settings.client_id);
   link.href = url.href;
 }
+watchExamples();
+
+/**
+ * `npm start` builds the examples after the demo is up, and answers `../examples/status.json`
+ * with the state of each (`building`, `ready`, `failed`): until one is ready, its link says so,
+ * and the state is read again every few seconds. A built site has the file with every example
+ * ready; without the file (an older site), the links stay as they are.
+ */
+async function watchExamples() {
+  const labels = new Map(
+    EXAMPLES.map((name) => {
+      const label = h('span', { className: 'example-state small muted', 'aria-live': 'polite' });
+      $(`example-${name}`).after(label);
+      return [name, label];
+    }),
+  );
+  const TEXT = { building: ' (building…)', failed: ' (build failed: see the terminal)' };
+  for (;;) {
+    let states = {};
+    try {
+      const response = await fetch('../examples/status.json', { cache: 'no-store' });
+      if (response.ok) states = await response.json();
+    } catch {
+      // the server is gone (npm start stopped): leave the links as they are
+    }
+    for (const [name, label] of labels) label.textContent = TEXT[states?.[name]] ?? '';
+    if (!Object.values(states ?? {}).includes('building')) return;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+}
 
 // ---- Copy the redirect URI -------------------------------------------------------------------
 

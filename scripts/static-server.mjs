@@ -42,9 +42,13 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
  *   extra response headers: an object keyed by URL path (e.g.
  *   `{ '/test/e2e/pages/csp.html': { 'Content-Security-Policy': "script-src 'self'" } }`)
  *   or a function of the URL path
+ * @param {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, pathname: string) => boolean | Promise<boolean>} [options.handle]
+ *   answers a request itself when it returns true (after the loopback Host check, before any
+ *   file is looked up): `npm start` and `npm run dev` use it for pages still building and for
+ *   live reload
  * @returns {Promise<{ origin: string, port: number, close: () => Promise<void> }>}
  */
-export async function startStaticServer({ host = 'localhost', port = 0, root, headers, prefixes = SERVED_PREFIXES } = {}) {
+export async function startStaticServer({ host = 'localhost', port = 0, root, headers, prefixes = SERVED_PREFIXES, handle } = {}) {
   if (!root) throw new Error('startStaticServer: `root` is required');
   if (!LOOPBACK_HOSTS.has(host)) {
     throw new Error(`startStaticServer: host must be a loopback name, got ${host}`);
@@ -55,7 +59,7 @@ export async function startStaticServer({ host = 'localhost', port = 0, root, he
     : (pathname) => headers?.[pathname];
 
   const handler = (req, res) => {
-    serve(req, res, rootDir, extraHeaders, prefixes).catch(() => {
+    serve(req, res, rootDir, extraHeaders, prefixes, handle).catch(() => {
       if (!res.headersSent) send(res, 500, 'Internal Server Error');
       else res.destroy();
     });
@@ -100,8 +104,9 @@ export async function startStaticServer({ host = 'localhost', port = 0, root, he
  * @param {string} rootDir
  * @param {(pathname: string) => Record<string, string> | undefined} extraHeaders
  * @param {string[]} prefixes
+ * @param {((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, pathname: string) => boolean | Promise<boolean>) | undefined} handle
  */
-async function serve(req, res, rootDir, extraHeaders, prefixes) {
+async function serve(req, res, rootDir, extraHeaders, prefixes, handle) {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
 
@@ -123,6 +128,7 @@ async function serve(req, res, rootDir, extraHeaders, prefixes) {
     send(res, 400, 'Bad Request');
     return;
   }
+  if (handle && (await handle(req, res, pathname))) return;
 
   if (pathname === '/') {
     redirect(res, `/demo/${url.search}`);
