@@ -72,6 +72,8 @@ export function runNode(script, args = []) {
       cwd: root,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own, so that stopping ends the tools it runs too (vite, ng).
+      detached: true,
     });
     children.add(child);
     let output = '';
@@ -86,9 +88,15 @@ export function runNode(script, args = []) {
   });
 }
 
-/** Ends the builds still running. */
+/** Ends the builds still running, with the tools they run. */
 export function stopChildren() {
-  for (const child of children) child.kill();
+  for (const child of children) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      child.kill();
+    }
+  }
 }
 
 /** Modification time of a file (ms), 0 when it is missing. */
