@@ -38,7 +38,6 @@ const USER = {
   email: 'alice@example.test',
 };
 const NAME = 'Alice Liddell';
-const TODO_DISCOVERY = 'needs widget fix 13.1 (discovery: follow the 301 to the slashed URL)';
 
 async function startDot(t) {
   const dot = await startDjangoOauthToolkit({
@@ -104,17 +103,9 @@ test('django-oauth-toolkit 1.7: login, reload, refresh, logout, revocation', { t
     revocationEndpoint,
     accessTokenTtl: ACCESS_TOKEN_TTL,
     signIn: (page) => signInAtDjango(page, dot),
-    todo: {
-      login: TODO_DISCOVERY,
-      reload: TODO_DISCOVERY,
-      refresh: TODO_DISCOVERY,
-      logout: TODO_DISCOVERY,
-      revocation: 'needs widget fixes 13.1 and 13.6 (a revocation-endpoint attribute)',
-    },
   });
 
   await t.test('consent skipped (skip_authorization): login with ui-locales="off"', {
-    todo: 'needs widget fixes 13.1 and 13.7 (ui-locales="off": no ui_locales parameter)',
     timeout: 60_000,
   }, async (st) => {
     const context = await env.browser.newContext();

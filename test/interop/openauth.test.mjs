@@ -39,6 +39,5 @@ test('OpenAuth: login, reload, refresh, logout', { timeout: 120_000 }, async (t)
       await page.fill('input[name="password"]', USER.password);
       await page.click('button[data-component="button"]');
     },
-    todo: 'needs widget fix 13.2 / 13.8',
   });
 });
