@@ -1,7 +1,11 @@
 // Prints the CDN bundle's size (raw, gzip -9, brotli) and fails when gzip exceeds the budget.
+// Then, for the README's "Size": what lit alone costs (what the element imports of it, bundled
+// and minified by esbuild), and what an app that already has lit pays for the element (the npm
+// build, lit external, bundled and minified by esbuild).
 // Usage: node scripts/size.mjs [file] — default dist/pkce-login.js. Run `npm run build` first.
 import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { build } from 'esbuild';
 
 /**
  * The gzip budget of the self-contained bundle, in bytes: 28 KiB, lit, the UI, seven languages
@@ -24,4 +28,27 @@ const brotli = brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUAL
 const kib = (n) => `${(n / 1024).toFixed(2)} KiB`;
 console.log(`${file}: ${code.length} B raw, ${gzip} B gzip (${kib(gzip)}), ${brotli} B brotli (${kib(brotli)})`);
 console.log(`gzip budget ${GZIP_BUDGET} B: ${gzip <= GZIP_BUDGET ? `within, ${GZIP_BUDGET - gzip} B to spare` : `EXCEEDED by ${gzip - GZIP_BUDGET} B`}`);
+
+/** gzip -9 bytes of `contents` (an ES module) bundled and minified by esbuild, `external` left out. */
+async function bundledGzip(contents, external = []) {
+  const result = await build({
+    stdin: { contents, resolveDir: process.cwd(), loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    conditions: ['production'],
+    external,
+    write: false,
+    logLevel: 'silent',
+  });
+  return gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
+}
+
+if (file === 'dist/pkce-login.js') {
+  const lit = await bundledGzip("export { LitElement, html, css, isServer } from 'lit'; export { property, state } from 'lit/decorators.js';");
+  const elementAlone = await bundledGzip("import './dist/npm/pkce-login.js';", ['lit', 'lit/*']);
+  console.log(`lit, as the element uses it (esbuild, minified): ${lit} B gzip`);
+  console.log(`the element for an app that already has lit (npm build, lit external, esbuild): ${elementAlone} B gzip`);
+}
 process.exit(gzip <= GZIP_BUDGET ? 0 : 1);
