@@ -8,12 +8,14 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { build } from 'esbuild';
 
 /**
- * The gzip budget of the self-contained bundle, in bytes: 28 KiB, lit, the UI, seven languages
+ * The gzip budget of the self-contained bundle, in bytes: 29.5 KiB, lit, the UI, seven languages
  * and the security review's defences included. The lit rebuild fitted in 24 KiB (24,147 B); the
  * defences of the security review (mix-up registry, account changes, max_age, allowed API
- * origins, token response checks) brought it to about 26.8 KiB. See the README's "Size".
+ * origins, token response checks) brought it to about 26.8 KiB, and the first-hour fixes to
+ * 28,577 B. Tokens per API, step-up and organizations (issue 15) added 1,446 B (30,023 B): the
+ * budget went from 28,672 B to 30,208 B. See the README's "Size".
  */
-export const GZIP_BUDGET = 28_672;
+export const GZIP_BUDGET = 30_208;
 
 const file = process.argv[2] ?? 'dist/pkce-login.js';
 let code;

@@ -8,6 +8,17 @@
  */
 
 /**
+ * An RFC 9470 step-up challenge: what an API's `WWW-Authenticate: Bearer
+ * error="insufficient_user_authentication"` demands.
+ */
+export interface StepUpChallenge {
+  /** Space-separated authentication context class references (`acr_values`), one of which must be met. */
+  acrValues?: string;
+  /** Seconds: the user must have authenticated at most this long ago (`max_age`). */
+  maxAge?: number;
+}
+
+/**
  * The codes `<pkce-login>` raises itself (SPEC §6):
  * - `invalid_config`: a required attribute is missing or malformed; the message names it.
  * - `discovery_failed`: provider metadata could not be fetched, or its `issuer` differs from the configured one.
@@ -21,6 +32,8 @@
  * - `storage_unavailable`: no storage at all could hold the transaction.
  * - `login_required`: there is no valid session (`getAccessToken()` when signed out).
  * - `origin_not_allowed`: `fetch()` was asked to send the access token to an origin not in `api-origins`; nothing was sent.
+ * - `missing_refresh_token`: an API's token was asked for, and the session has no refresh token to get it with.
+ * - `insufficient_user_authentication`: an API answered `fetch()` with an RFC 9470 step-up challenge (`challenge`).
  */
 export type ErrorCode =
   | 'invalid_config'
@@ -34,7 +47,9 @@ export type ErrorCode =
   | 'popup_closed'
   | 'storage_unavailable'
   | 'login_required'
-  | 'origin_not_allowed';
+  | 'origin_not_allowed'
+  | 'missing_refresh_token'
+  | 'insufficient_user_authentication';
 
 /**
  * A `<pkce-login>` error code: an {@link ErrorCode}, or an OAuth 2 error code sent by the
@@ -50,6 +65,8 @@ export interface PkceLoginErrorDetail {
   message: string;
   /** The provider's `error_description`, when it sent one. */
   description?: string;
+  /** `insufficient_user_authentication`: what the API demands; pass it to `stepUp()`. */
+  challenge?: StepUpChallenge;
 }
 
 /**
@@ -61,6 +78,8 @@ export class PkceLoginError extends Error {
   readonly code: PkceLoginErrorCode;
   /** The provider's `error_description`, when it sent one. */
   readonly description: string | undefined;
+  /** `insufficient_user_authentication`: the API's step-up challenge. */
+  challenge: StepUpChallenge | undefined;
 
   /**
    * @param code an {@link ErrorCode} or the provider's own error code
@@ -78,7 +97,7 @@ export class PkceLoginError extends Error {
 
   /** The plain object sent as the `error` event's `detail`. */
   toDetail(): PkceLoginErrorDetail {
-    const { code, message, description } = this;
-    return { code, message, ...(description !== undefined && { description }) };
+    const { code, message, description, challenge } = this;
+    return { code, message, ...(description !== undefined && { description }), ...(challenge && { challenge }) };
   }
 }

@@ -11,6 +11,7 @@
  */
 
 import type { PkceLoginErrorDetail } from './errors.js';
+import type { ApiTarget } from './protocol/config.js';
 
 /** `detail` of the `token` event. The refresh token is never part of it. */
 export interface TokenEventDetail {
@@ -21,6 +22,11 @@ export interface TokenEventDetail {
   expiresAt: number;
   scope: string;
   idToken?: string;
+  /**
+   * The API the token is for (`getAccessToken({ resource, audience, scope })`, an `apis` entry):
+   * what was asked for, undefined members left out. Absent for the element's own token.
+   */
+  api?: ApiTarget;
 }
 
 /**
@@ -96,6 +102,7 @@ const HINTS: Partial<Record<string, string>> = {
   state_mismatch: 'A used, expired or foreign callback: logging in again works.',
   id_token_invalid: 'Check issuer and client-id.',
   clock_skew: "Set this device's clock, or raise clock-tolerance.",
+  insufficient_user_authentication: 'Call el.stepUp(event.detail.challenge), then try again.',
 };
 
 /**

@@ -8,7 +8,8 @@
 export { PkceLogin } from './pkce-login.component.js';
 export type { PkceLoginStatus, PkceLoginMessages, LoginOptions, LogoutOptions } from './pkce-login.component.js';
 export { PkceLoginError } from './errors.js';
-export type { ErrorCode, PkceLoginErrorCode, PkceLoginErrorDetail } from './errors.js';
+export type { ErrorCode, PkceLoginErrorCode, PkceLoginErrorDetail, StepUpChallenge } from './errors.js';
+export type { ApiMap, ApiTarget } from './protocol/config.js';
 export type {
   TokenEventDetail,
   LoginEventDetail,

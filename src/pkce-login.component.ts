@@ -15,9 +15,10 @@ import { LocalizationController } from './controllers/localization-controller.js
 import { LoginFlowController, type LoginOptions, type PkceLoginStatus } from './controllers/login-flow-controller.js';
 import { PopupController } from './controllers/popup-controller.js';
 import { SessionController } from './controllers/session-controller.js';
-import type { PkceLoginError } from './errors.js';
+import type { PkceLoginError, StepUpChallenge } from './errors.js';
 import { createPkceLoginEvent, unheardErrorWarning, type LogoutReason, type PkceLoginEventMap, type TokenEventDetail, type UserClaims } from './events.js';
 import { pkceLoginStyles } from './pkce-login.styles.js';
+import type { ApiMap, ApiTarget } from './protocol/config.js';
 import type { AuthorizationParams } from './protocol/protocol.js';
 import type { PkceLoginMessages } from './ui/messages.js';
 import { avatarUrl, displayName, initialsOf } from './ui/user-display.js';
@@ -37,7 +38,7 @@ export interface LogoutOptions {
 const CONFIG_PROPERTIES: ReadonlySet<PropertyKey> = new Set([
   'issuer', 'domain', 'clientId', 'redirectUri', 'scope', 'audience', 'postLogoutRedirectUri', 'authorizationEndpoint',
   'tokenEndpoint', 'userinfoEndpoint', 'endSessionEndpoint', 'session', 'refresh', 'mode', 'par', 'clockTolerance', 'timeout',
-  'apiOrigins', 'revocationEndpoint', 'uiLocales', 'postLogoutRedirectParam',
+  'apiOrigins', 'revocationEndpoint', 'uiLocales', 'postLogoutRedirectParam', 'apis', 'organization',
 ]);
 
 /**
@@ -161,6 +162,20 @@ export class PkceLogin extends LitElement {
   @property({ attribute: 'api-origins' }) apiOrigins?: string;
 
   /**
+   * The APIs `fetch()` calls, each with what its access token needs: keys are URLs (an origin,
+   * optionally a path prefix), values `{ resource?, audience?, scope? }` (RFC 8707 resource,
+   * Auth0 audience, scope). A request under an entry (the longest prefix) gets that API's token;
+   * entries are allowed besides `api-origins`. The attribute takes the same map as JSON.
+   */
+  @property() apis?: ApiMap | string;
+
+  /**
+   * An organization (Auth0 Organizations) to sign in to: sent as `organization`, and the ID
+   * token's `org_id` (a value starting with `org_`) or `org_name` must name it.
+   */
+  @property() organization?: string;
+
+  /**
    * `on`: send the UI's language to the provider as `ui_locales`; `off`: send none (for providers
    * that fail on it). A `ui_locales` in `authorizationParams` is sent either way. Default: `on`.
    */
@@ -193,6 +208,8 @@ export class PkceLogin extends LitElement {
     },
     ended: (reason) => this.#signOut(reason, true),
     renewalFailed: (error) => this.#emitError(error, true),
+    apiToken: (detail) => this.dispatchEvent(createPkceLoginEvent('token', detail)),
+    stepUp: (error) => this.#emitError(error, true),
   });
   readonly #flow = new LoginFlowController(this, this, this.#session, this.#popup, {
     status: () => this._status,
@@ -268,18 +285,38 @@ export class PkceLogin extends LitElement {
 
   /**
    * Resolves to a valid access token. Rejects with a {@link PkceLoginError} (`login_required`)
-   * when signed out or when the token has expired.
+   * when signed out or when the token has expired. With an API's `resource`, `audience` or
+   * `scope`, that API's token: the first time from a refresh grant asking for it, then kept in
+   * the session until due for renewal; rejects with `missing_refresh_token` when the session has
+   * no refresh token.
    */
-  getAccessToken(): Promise<string> {
-    return this.#session.accessToken();
+  getAccessToken(api?: ApiTarget): Promise<string> {
+    return this.#session.accessToken(api);
+  }
+
+  /**
+   * Signs in again to meet an API's step-up challenge (RFC 9470), the `challenge` of an
+   * `insufficient_user_authentication` error: a login (popup or redirect, as `mode` says) with
+   * its `acr_values` and `max_age`, whose ID token must then carry one of those `acr` and an
+   * `auth_time` within `max_age` (else `id_token_invalid`). The promise never rejects.
+   */
+  stepUp(challenge: StepUpChallenge, options: LoginOptions = {}): Promise<void> {
+    const { acrValues, maxAge } = challenge;
+    return this.login({
+      ...options,
+      authorizationParams: { ...options.authorizationParams, ...(acrValues && { acr_values: acrValues }), ...(maxAge !== undefined && { max_age: maxAge }) },
+    });
   }
 
   /**
    * `fetch` with the access token: `Authorization: Bearer`, or `DPoP` with a fresh proof for
-   * DPoP-bound tokens (the key never leaves the element). On a 401 the token is renewed and the
-   * request sent once more. Rejects like {@link PkceLogin.getAccessToken} when signed out, and
-   * with a {@link PkceLoginError} `origin_not_allowed`, sending nothing, when the request's URL
-   * (resolved against the document's base URL) is not on an origin of `api-origins`.
+   * DPoP-bound tokens (the key never leaves the element); under an `apis` entry, that API's
+   * token. On a 401 the token is renewed and the request sent once more; on a step-up challenge
+   * (RFC 9470) the 401 is the result, after an `insufficient_user_authentication` error event.
+   * Rejects like {@link PkceLogin.getAccessToken} when signed out, and with a
+   * {@link PkceLoginError} `origin_not_allowed`, sending nothing, when the request's URL
+   * (resolved against the document's base URL) is under no `apis` entry and not on an origin of
+   * `api-origins`.
    */
   async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);

@@ -92,6 +92,8 @@ export class LoginFlowController implements ReactiveController {
   #starting = false;
   /** A configuration property changed while {@link #starting}. */
   #changedWhileStarting = false;
+  /** An invitation link's `invitation` and `organization`, for the next login. */
+  #invitation: AuthorizationParams | undefined;
   // Server rendering: no store (IndexedDB would be opened at once, in the constructor); no login runs there.
   readonly #transactions: TransactionStore = isServer
     ? { put: () => Promise.reject(new PkceLoginError('storage_unavailable', 'no storage on the server')), consume: () => Promise.resolve(undefined) }
@@ -175,7 +177,7 @@ export class LoginFlowController implements ReactiveController {
       const metadata = await this.#metadataFor(config);
       const { url, record } = await createAuthorizationRequest(config, {
         metadata,
-        authorizationParams: { ...callbacks.authorizationParams(), ...options.authorizationParams },
+        authorizationParams: { ...this.#invitation, ...callbacks.authorizationParams(), ...options.authorizationParams },
         uiLocales: callbacks.uiLocale(),
         returnTo: popup ? undefined : returnTo?.href,
         statePrefix: popup ? POPUP_STATE_PREFIX : undefined,
@@ -186,6 +188,13 @@ export class LoginFlowController implements ReactiveController {
         await this.#transactions.put(record);
       } catch (cause) {
         throw new PkceLoginError('storage_unavailable', 'IndexedDB unavailable', undefined, cause);
+      }
+      // An invitation is accepted once: it leaves the address, and the next login goes without it.
+      if (this.#invitation) {
+        this.#invitation = undefined;
+        const page = new URL(location.href);
+        for (const name of ['invitation', 'organization']) page.searchParams.delete(name);
+        replaceAddress(page.href);
       }
       if (!popup) return callbacks.navigate(url);
       this.#popup.wait(record.state, url, {
@@ -251,6 +260,9 @@ export class LoginFlowController implements ReactiveController {
     // Back from the provider's logout with the `state` it was sent (issue 13.3): good once; taken
     // out of the address either way; one that matches no logout of this tab is reported, quietly.
     const page = new URL(location.href);
+    // An invitation link (Auth0 Organizations): the next login carries both, to accept it.
+    const [invitation, organization] = ['invitation', 'organization'].map((name) => page.searchParams.get(name));
+    if (invitation && organization) this.#invitation = { invitation, organization };
     const loggedOut = checkLogoutReturn(page, config);
     if (loggedOut !== undefined) {
       page.searchParams.delete('state');
@@ -346,8 +358,9 @@ export class LoginFlowController implements ReactiveController {
       if (login.returnTo) replaceAddress(login.returnTo);
       return login;
     } catch (error) {
-      // Usable at once for a handler of the error; a stored session may still sign it in.
-      callbacks.setStatus('signed-out');
+      // Usable at once for a handler of the error; a stored session may still sign it in, and a
+      // session kept here (a failed step-up in a popup) stays.
+      this.#settle();
       callbacks.error(toPkceLoginError(error));
       return undefined;
     }

@@ -12,7 +12,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { PkceLoginError } from '../errors.js';
 import type { LogoutReason, TokenEventDetail, UserClaims } from '../events.js';
-import type { ResolvedConfig } from '../protocol/config.js';
+import type { ApiTarget, ResolvedConfig } from '../protocol/config.js';
 import { endSessionUrl, resourceFetch, revokeToken } from '../protocol/protocol.js';
 import { SessionKeeper, sessionKey, type Session } from '../session/session-keeper.js';
 import { renewalTime } from '../session/renewal-schedule.js';
@@ -33,6 +33,10 @@ export interface SessionCallbacks {
   ended(reason: LogoutReason): void;
   /** A background renewal failed (offline …); it is tried again later. */
   renewalFailed(error: PkceLoginError): void;
+  /** A new access token for an API (`detail.api` says which). */
+  apiToken?(detail: TokenEventDetail): void;
+  /** An API answered `fetch()` with a step-up challenge (`insufficient_user_authentication`). */
+  stepUp?(error: PkceLoginError): void;
 }
 
 /** A session just forgotten by {@link SessionController.end}: what is left to do at the provider. */
@@ -132,9 +136,13 @@ export class SessionController implements ReactiveController {
 
   /**
    * Resolves to a valid access token, renewed first when due. Rejects with `login_required` when
-   * signed out or when the token has expired.
+   * signed out or when the token has expired. With an API `target` that needs a token of its own
+   * (a `resource`, a `scope`, or an `audience` other than the element's), that API's token (see
+   * `SessionKeeper.apiToken`); a new one is announced (`apiToken`).
+   *
+   * @param stale an API token its API refused
    */
-  async accessToken(): Promise<string> {
+  async accessToken(target?: ApiTarget, stale?: string): Promise<string> {
     const keeper = this.#keeper;
     const current = keeper?.session?.tokens;
     if (current?.refreshToken && renewalTime(current.receivedAt, current.expiresAt) <= Date.now()) {
@@ -144,29 +152,49 @@ export class SessionController implements ReactiveController {
     if (!tokens || tokens.expiresAt <= Date.now()) {
       throw new PkceLoginError('login_required', 'not signed in, or the session has expired');
     }
-    return tokens.accessToken;
+    const { audience } = keeper.config;
+    if (!target || !(target.resource || target.scope || (target.audience ?? audience) !== audience)) return tokens.accessToken;
+    // What names the API, and nothing else (JSON leaves out what is undefined).
+    const api = JSON.parse(JSON.stringify({ resource: target.resource, audience: target.audience, scope: target.scope })) as ApiTarget;
+    const [{ accessToken, tokenType, expiresAt, scope }, fresh] = await keeper.apiToken(api, stale);
+    if (fresh) this.#callbacks.apiToken?.({ accessToken, tokenType, expiresAt, scope, api });
+    return accessToken;
   }
 
   /**
-   * Sends `request` with the access token (and a DPoP proof for DPoP-bound tokens). On a 401 the
-   * token is renewed and the request sent once more. A request to an origin not in `api-origins`
-   * (its final URL: a `Request`'s, or a relative URL resolved against the document's base URL)
-   * is refused with `origin_not_allowed` before anything is sent.
+   * Sends `request` with the access token of the `apis` entry its URL falls under (the longest
+   * prefix), else the element's own one (and a DPoP proof for DPoP-bound tokens). On a 401 the
+   * token is renewed and the request sent once more; on a step-up challenge (RFC 9470) the
+   * response is given back as it is, and `stepUp` told. A request to a URL under no `apis` entry
+   * and on an origin not in `api-origins` (its final URL: a `Request`'s, or a relative URL
+   * resolved against the document's base URL) is refused with `origin_not_allowed` before
+   * anything is sent.
    */
   async fetch(request: Request, body: ArrayBuffer | null): Promise<Response> {
-    const allowed = this.#keeper?.config.apiOrigins;
-    const { origin } = new URL(request.url);
-    if (allowed && !allowed.includes(origin)) {
+    const config = this.#keeper?.config;
+    const url = new URL(request.url);
+    const api = config?.apis.find((entry) => `${url.origin}${url.pathname}/`.startsWith(entry.prefix));
+    if (config && !api && !config.apiOrigins.includes(url.origin)) {
       throw new PkceLoginError(
         'origin_not_allowed',
-        `the access token is sent only to the origins of "api-origins" (${allowed.join(' ')}), not to ${origin}`,
+        `the access token is sent only to the origins of "api-origins" (${config.apiOrigins.join(' ')}) and the URLs of "apis", not to ${url.origin}`,
       );
     }
-    const send = async () => resourceFetch(request, body, await this.accessToken(), this.#keeper?.dpop());
-    const response = await send();
-    if (response.status !== 401 || !this.#keeper?.session?.tokens.refreshToken) return response;
-    await this.#keeper.renew();
-    return send();
+    let token = '';
+    const send = async (stale?: string) => resourceFetch(request, body, (token = await this.accessToken(api, stale)), this.#keeper?.dpop());
+    const [response, challenge] = await send();
+    if (challenge) {
+      // RFC 9470: a new token would not do; a login that meets the challenge will (`stepUp()`).
+      const error = new PkceLoginError('insufficient_user_authentication', `${url.origin} asks for a stronger or more recent authentication: call stepUp(challenge)`);
+      error.challenge = challenge;
+      this.#callbacks.stepUp?.(error);
+      return response;
+    }
+    const session = this.#keeper?.session;
+    if (response.status !== 401 || !session?.tokens.refreshToken) return response;
+    // The element's own token is renewed; an API's is asked for anew.
+    if (token === session.tokens.accessToken) await this.#keeper!.renew();
+    return (await send(token))[0];
   }
 
   /** Forgets the session here and in every tab; resolves to what is left to do at the provider. */

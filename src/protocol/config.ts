@@ -31,8 +31,30 @@ export interface ConfigInput {
   clockTolerance?: number | string | null | undefined;
   timeout?: number | string | null | undefined;
   apiOrigins?: string | null | undefined;
+  /** The `apis` map, or its attribute form: the same map as JSON. */
+  apis?: ApiMap | string | null | undefined;
+  organization?: string | null | undefined;
   uiLocales?: string | null | undefined;
   postLogoutRedirectParam?: string | null | undefined;
+}
+
+/**
+ * What the access token of an API needs (any of them): its `resource` (RFC 8707), its
+ * `audience` (Auth0), its `scope`. None: the element's own access token.
+ */
+export interface ApiTarget {
+  resource?: string | undefined;
+  audience?: string | undefined;
+  scope?: string | undefined;
+}
+
+/** The `apis` property: API URL prefixes (an origin, optionally a path) to what their token needs. */
+export type ApiMap = Record<string, ApiTarget>;
+
+/** One `apis` entry, resolved. */
+export interface ApiEntry extends ApiTarget {
+  /** Origin and path, ending with `/`: a request URL starting with it (a `/` appended) is this API's. */
+  prefix: string;
 }
 
 /** Explicit endpoints, for servers without discovery; each overrides the discovered one. */
@@ -68,6 +90,10 @@ export interface ResolvedConfig {
   allowHttp: boolean;
   /** The origins `fetch()` sends the access token to (`api-origins`); by default the page's only. */
   apiOrigins: string[];
+  /** The `apis` entries, the longest prefix first; their scopes are in {@link scope}. */
+  apis: ApiEntry[];
+  /** `organization`: sent with every login, and checked in the ID token. */
+  organization: string | undefined;
   /** `ui-locales`: whether the UI's language is sent as `ui_locales` (`on`, the default) or not (`off`). */
   uiLocales: boolean;
   /**
@@ -103,12 +129,7 @@ function providerUrl(attribute: string, value: string): URL {
   } catch {
     // reported below
   }
-  if (
-    !url ||
-    url.username ||
-    url.password ||
-    !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))
-  ) {
+  if (!secureUrl(url) || url.username || url.password) {
     throw invalid(attribute, 'must be an https: URL (http: only on localhost, 127.0.0.1, [::1])', value);
   }
   return url;
@@ -147,11 +168,43 @@ function apiOrigins(value: string | null | undefined, page: URL): string[] {
   if (list === undefined) return [page.origin];
   return list.split(/\s+/).map((entry) => {
     const url = URL.canParse(entry) ? new URL(entry) : undefined;
-    if (!url || url.href !== `${url.origin}/` || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
+    if (!secureUrl(url) || url.href !== `${url.origin}/`) {
       throw invalid('api-origins', 'must be origins separated by spaces, https: (http: only on localhost, 127.0.0.1, [::1]), without a path', entry);
     }
     return url.origin;
   });
+}
+
+/** An `https:` URL, or `http:` on a loopback host. */
+function secureUrl(url: URL | undefined): url is URL {
+  return url?.protocol === 'https:' || (url?.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+/**
+ * Parses `apis`: an object (or its JSON) whose keys are API URLs (an origin, `https:` or `http:`
+ * on a loopback host, and optionally a path prefix; no query, fragment or credentials) and whose
+ * values give the `resource`, `audience` and `scope` of the API's token, each a string.
+ */
+function apiEntries(value: ApiMap | string | null | undefined): ApiEntry[] {
+  let map = value ?? {};
+  try {
+    if (typeof map === 'string') map = JSON.parse(map || '{}') as ApiMap;
+  } catch {
+    throw invalid('apis', 'must be a JSON object', value);
+  }
+  return Object.entries(map)
+    .map(([key, target]) => {
+      const url = URL.canParse(key) ? new URL(key) : undefined;
+      const { resource, audience, scope } = target ?? {};
+      if (!secureUrl(url) || url.username || url.password || url.search || url.hash) {
+        throw invalid('apis', 'keys must be https: URLs (http: only on localhost, 127.0.0.1, [::1]) without query or credentials', key);
+      }
+      if ([resource, audience, scope].some((v) => v !== undefined && typeof v !== 'string') || (resource !== undefined && !URL.canParse(resource))) {
+        throw invalid('apis', `"${key}" must have a string audience and scope, and an absolute URI as resource`, JSON.stringify(target));
+      }
+      return { prefix: url.origin + url.pathname.replace(/\/?$/, '/'), resource, audience, scope: text(scope) };
+    })
+    .sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
 /** `post-logout-redirect-param`: a parameter name, not one the element sends itself. */
@@ -218,7 +271,9 @@ export function resolveConfig(input: ConfigInput, page: URL, origin: string = pa
   }
 
   const refresh = oneOf('refresh', input.refresh, ['on', 'off']) === 'on';
-  const scopes = new Set((text(input.scope) ?? DEFAULT_SCOPE).split(/\s+/));
+  const apis = apiEntries(input.apis);
+  // Each API's scope is asked for at login: the user consents once, and the refresh token covers it.
+  const scopes = new Set([text(input.scope) ?? DEFAULT_SCOPE, ...apis.map((api) => api.scope ?? '')].join(' ').split(/\s+/).filter(Boolean));
   if (refresh && scopes.has('openid')) scopes.add('offline_access');
 
   return {
@@ -237,6 +292,8 @@ export function resolveConfig(input: ConfigInput, page: URL, origin: string = pa
     timeout: atLeast('timeout', input.timeout, 10_000, 1),
     allowHttp: [issuer, ...(Object.values(endpoints) as string[])].some((url) => url.startsWith('http:')),
     apiOrigins: apiOrigins(input.apiOrigins, page),
+    apis,
+    organization: text(input.organization),
     uiLocales: oneOf('ui-locales', input.uiLocales, ['on', 'off']) === 'on',
     postLogoutRedirectParam: logoutParam(input.postLogoutRedirectParam),
   };

@@ -13,8 +13,8 @@
  */
 
 import * as oauth from 'oauth4webapi';
-import { invalid, isLoopbackHost, type ResolvedConfig } from './config.js';
-import { PkceLoginError } from '../errors.js';
+import { invalid, isLoopbackHost, type ApiTarget, type ResolvedConfig } from './config.js';
+import { PkceLoginError, type StepUpChallenge } from '../errors.js';
 import { LOGOUT_STATE_PREFIX } from '../storage/logout-state.js';
 import type { TransactionRecord } from '../storage/transaction-store.js';
 
@@ -228,14 +228,39 @@ export interface AuthorizationRequestOptions {
  * @throws {PkceLoginError} `invalid_config` for any other value, or without the `openid` scope
  *   (no ID token, so nothing to check `auth_time` in)
  */
-function maxAgeOf(value: AuthorizationParams[string], openid: boolean): number | undefined {
+function maxAgeOf(value: AuthorizationParams[string]): number | undefined {
   if (value == null) return undefined;
   const seconds = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds < 0) {
     throw invalid('authorizationParams.max_age', 'must be a whole number of seconds, 0 or more', value);
   }
-  if (!openid) throw invalid('authorizationParams.max_age', 'needs the "openid" scope: it is checked against the ID token\'s auth_time');
   return seconds;
+}
+
+/** What a login asked the ID token to say, beyond OIDC Core's checks: kept in its transaction. */
+type Asked = Pick<TransactionRecord, 'maxAge' | 'acrValues' | 'organization'>;
+
+/**
+ * The ID token claims that must answer what the login asked for, checked after oauth4webapi's
+ * validation (`max_age` is oauth4webapi's): `acr` one of the `acr_values` sent (RFC 9470 step-up;
+ * OIDC Core makes them voluntary, the element holds the provider to them), and for an
+ * `organization` (Auth0), `org_id` equal to it when it starts with `org_`, else `org_name`
+ * equal to it, letter case aside.
+ *
+ * @throws {PkceLoginError} `id_token_invalid` saying which claim and what was asked
+ */
+function checkAsked(asked: Asked, claims: oauth.IDToken): void {
+  const { acrValues, organization } = asked;
+  const acr = claims['acr'];
+  if (acrValues && !acrValues.includes(acr as string)) {
+    throw new PkceLoginError('id_token_invalid', `the ID token's acr is ${JSON.stringify(acr)}, not one of acr_values=${acrValues.join(' ')}`);
+  }
+  if (!organization) return;
+  const claim = organization.startsWith('org_') ? 'org_id' : 'org_name';
+  const value = claims[claim];
+  if (typeof value !== 'string' || (claim === 'org_id' ? value : value.toLowerCase()) !== (claim === 'org_id' ? organization : organization.toLowerCase())) {
+    throw new PkceLoginError('id_token_invalid', `the ID token's ${claim} is ${JSON.stringify(value)}, not organization=${organization}`);
+  }
 }
 
 /**
@@ -269,7 +294,7 @@ export async function createAuthorizationRequest(
 ): Promise<{ url: URL; record: TransactionRecord }> {
   const { metadata } = options;
   const openid = isOpenid(config);
-  const maxAge = maxAgeOf(options.authorizationParams?.['max_age'], openid);
+  const maxAge = maxAgeOf(options.authorizationParams?.['max_age']);
   // Responses are read from the query only (see callback-url.ts): no other mode may be asked for.
   const responseMode = options.authorizationParams?.['response_mode'];
   if (responseMode != null && responseMode !== 'query') {
@@ -285,6 +310,7 @@ export async function createAuthorizationRequest(
   const all: AuthorizationParams = {
     scope: config.scope,
     audience: config.audience,
+    organization: config.organization,
     // `ui-locales="off"`: none of the element's own (django-oauth-toolkit 1.7 fails on any).
     ui_locales: config.uiLocales ? options.uiLocales : undefined,
     ...options.authorizationParams,
@@ -304,6 +330,17 @@ export async function createAuthorizationRequest(
     request_uri: null,
   };
   setParams(params, all);
+  // RFC 8707 §2: a `resource` for each API that names one; its tokens come with the refresh token.
+  for (const { resource } of config.apis) if (resource && !params.getAll('resource').includes(resource)) params.append('resource', resource);
+  // Each is checked against the ID token: none without `openid`.
+  const unchecked = !openid && ['max_age', 'acr_values', 'organization'].find((name) => all[name] != null);
+  if (unchecked) throw invalid(unchecked, 'needs the "openid" scope: it is checked against the ID token');
+  const { acr_values: acr, organization } = all;
+  const asked: Asked = {
+    maxAge,
+    acrValues: acr == null ? undefined : String(acr).split(' '),
+    organization: organization == null ? undefined : String(organization),
+  };
   if (config.par || metadata.require_pushed_authorization_requests) {
     if (!metadata.pushed_authorization_request_endpoint) {
       throw config.par
@@ -336,7 +373,7 @@ export async function createAuthorizationRequest(
     metadata,
     returnTo: options.returnTo,
     dpopKey: options.dpopKey,
-    maxAge,
+    ...asked,
     createdAt,
     expiresAt: createdAt + TRANSACTION_TTL_MS,
   };
@@ -488,6 +525,7 @@ export async function exchangeCode(
     if (idClaims && idClaims.iat - now > config.clockTolerance) {
       throw timeError({ claim: 'iat', claims: idClaims, now, tolerance: config.clockTolerance }, context);
     }
+    if (idClaims) checkAsked(record, idClaims);
     return tokenSet(config, result, { ...idClaims });
   } catch (cause) {
     throw toPkceLoginError(cause, context);
@@ -525,17 +563,31 @@ export async function withUserinfo(config: ResolvedConfig, as: ServerMetadata, t
 
 /**
  * Renews the tokens with the refresh token (RFC 6749 §6). A new ID token must be about the same
- * subject (OIDC Core §12.2).
+ * subject (OIDC Core §12.2). With `api`, asks for the token of an API instead: its `resource`
+ * (RFC 8707 §2.2), `audience` (Auth0) and `scope` are sent with the grant; the result's `scope`
+ * defaults to the one asked for.
  *
  * @throws {PkceLoginError} `invalid_grant` when the refresh token is no longer valid, and the
  *   codes of {@link exchangeCode}
  */
-export async function refreshTokens(config: ResolvedConfig, metadata: ServerMetadata, tokens: TokenSet, dpop?: DPoPHandle): Promise<TokenSet> {
+export async function refreshTokens(
+  config: ResolvedConfig,
+  metadata: ServerMetadata,
+  tokens: TokenSet,
+  dpop?: DPoPHandle,
+  api: ApiTarget = {},
+): Promise<TokenSet> {
   const c = client(config);
   const context: TokenContext = {};
+  const additionalParameters = new URLSearchParams();
+  setParams(additionalParameters, { resource: api.resource, audience: api.audience, scope: api.scope });
   try {
     const result = await withNonceRetry(async () => {
-      const response = await oauth.refreshTokenGrantRequest(metadata, c, oauth.None(), tokens.refreshToken!, { ...transport(config, 'token'), DPoP: dpop });
+      const response = await oauth.refreshTokenGrantRequest(metadata, c, oauth.None(), tokens.refreshToken!, {
+        ...transport(config, 'token'),
+        DPoP: dpop,
+        additionalParameters,
+      });
       context.providerNow = providerClock(response);
       return oauth.processRefreshTokenResponse(metadata, c, await bearerByDefault(response, dpop));
     });
@@ -544,7 +596,7 @@ export async function refreshTokens(config: ResolvedConfig, metadata: ServerMeta
     if (idClaims && idClaims.sub !== tokens.claims['sub']) {
       throw new PkceLoginError('id_token_invalid', 'the refreshed ID token is about another subject');
     }
-    return tokenSet(config, result, { ...tokens.claims, ...idClaims }, tokens);
+    return tokenSet(config, result, { ...tokens.claims, ...idClaims }, { ...tokens, scope: api.scope ?? tokens.scope });
   } catch (cause) {
     throw toPkceLoginError(cause, context);
   }
@@ -566,9 +618,15 @@ export async function revokeToken(config: ResolvedConfig, metadata: ServerMetada
  * Calls a protected resource with the access token: `Authorization: Bearer` (RFC 6750), or
  * `Authorization: DPoP` with a proof bound to the token by `ath` (RFC 9449 §7), retrying once
  * with a fresh `DPoP-Nonce` when the resource asks for one. Resolves to the resource's response,
- * error statuses included.
+ * error statuses included, and, for a 401 whose challenge (oauth4webapi parses it) is
+ * `insufficient_user_authentication`, the step-up it demands (RFC 9470 §3).
  */
-export async function resourceFetch(request: Request, body: ArrayBuffer | null, accessToken: string, dpop?: DPoPHandle): Promise<Response> {
+export async function resourceFetch(
+  request: Request,
+  body: ArrayBuffer | null,
+  accessToken: string,
+  dpop?: DPoPHandle,
+): Promise<[Response, StepUpChallenge?]> {
   const url = new URL(request.url);
   const headers = new Headers(request.headers);
   headers.delete('authorization');
@@ -578,10 +636,12 @@ export async function resourceFetch(request: Request, body: ArrayBuffer | null, 
     [oauth.allowInsecureRequests]: url.protocol === 'http:' && isLoopbackHost(url.hostname),
   };
   try {
-    return await withNonceRetry(() => oauth.protectedResourceRequest(accessToken, request.method, url, headers, body, options));
+    return [await withNonceRetry(() => oauth.protectedResourceRequest(accessToken, request.method, url, headers, body, options))];
   } catch (error) {
-    if (error instanceof oauth.WWWAuthenticateChallengeError) return error.response;
-    throw error;
+    if (!(error instanceof oauth.WWWAuthenticateChallengeError)) throw error;
+    const stepUp = error.status === 401 && error.cause.find((c) => c.parameters.error === 'insufficient_user_authentication')?.parameters;
+    const maxAge = stepUp && stepUp['max_age'];
+    return [error.response, stepUp ? { ...(stepUp['acr_values'] && { acrValues: stepUp['acr_values'] }), ...(maxAge && { maxAge: +maxAge }) } : undefined];
   }
 }
 

@@ -9,13 +9,16 @@
  * @packageDocumentation
  */
 
-import type { ResolvedConfig } from '../protocol/config.js';
-import type { PkceLoginError } from '../errors.js';
+import type { ApiTarget, ResolvedConfig } from '../protocol/config.js';
+import { PkceLoginError } from '../errors.js';
 import type { LogoutReason } from '../events.js';
 import { dpopHandle, refreshTokens, revokeToken, toPkceLoginError, type DPoPHandle, type ServerMetadata, type TokenSet } from '../protocol/protocol.js';
 import { RenewalSchedule, renewalTime } from './renewal-schedule.js';
 import { indexedDbSessionStore, noSessionStore, type SessionStore, type StoredSession } from '../storage/session-store.js';
 import { openSyncChannel, withLock, type SyncMessage } from './session-sync.js';
+
+/** The access token of an API: see {@link SessionKeeper.apiToken}. */
+export type ApiToken = Pick<TokenSet, 'accessToken' | 'tokenType' | 'expiresAt' | 'receivedAt' | 'scope'>;
 
 /** A signed-in session. */
 export interface Session {
@@ -23,6 +26,8 @@ export interface Session {
   metadata: ServerMetadata;
   /** The key the tokens are bound to (DPoP); its private half is not extractable. */
   dpopKey?: CryptoKeyPair | undefined;
+  /** The access tokens of APIs, by their `resource`, `audience` and `scope` (JSON). */
+  apiTokens?: Record<string, ApiToken> | undefined;
 }
 
 /** What the session keeper tells the element. */
@@ -139,6 +144,51 @@ export class SessionKeeper {
     return (this.#renewal ??= this.#renew(quiet).finally(() => (this.#renewal = undefined)));
   }
 
+  /**
+   * The access token of an API (its `resource`, `audience`, `scope`): the session's while it is
+   * not due for renewal (by the rule of the session's own token), else a new one from a refresh
+   * grant that asks for it, under the renewals' lock. The refresh token that grant may rotate is
+   * the session's from then on, here, in the store and for the other tabs; a session's renewal
+   * keeps its API tokens.
+   *
+   * @param stale a token the API refused: a new one is asked for, whatever its age
+   * @returns the token, and whether it is new here
+   * @throws {PkceLoginError} `login_required` without a session, `missing_refresh_token`
+   *   without a refresh token, the codes of `refreshTokens` (the provider's own: the session is
+   *   kept)
+   */
+  async apiToken(target: ApiTarget, stale?: string): Promise<[ApiToken, boolean]> {
+    const key = JSON.stringify([target.resource, target.audience, target.scope]);
+    const usable = (session: Session | undefined) => {
+      const token = session?.apiTokens?.[key];
+      return token && token.accessToken !== stale && renewalTime(token.receivedAt, token.expiresAt) > Date.now() ? token : undefined;
+    };
+    const known = this.session?.apiTokens?.[key]?.accessToken;
+    const { result } = await withLock(`renew ${this.#key}`, async (): Promise<[Session, ApiToken?]> => {
+      const current = this.session;
+      // Another tab may hold a newer refresh token, or this API's token already.
+      const stored = current && (await this.#read());
+      const latest = stored?.tokens.refreshToken && sameAccount(stored, current!) ? stored : current;
+      const token = usable(latest);
+      if (!latest || token) return [latest!, token];
+      if (!latest.tokens.refreshToken) {
+        throw new PkceLoginError('missing_refresh_token', 'an API token comes from the refresh token, and this session has none (refresh="off", or the provider gave none)');
+      }
+      const { accessToken, tokenType, expiresAt, receivedAt, scope, refreshToken } = await refreshTokens(this.config, latest.metadata, latest.tokens, this.dpop(), target);
+      const fresh = { accessToken, tokenType, expiresAt, receivedAt, scope };
+      const session = { ...latest, tokens: { ...latest.tokens, refreshToken }, apiTokens: { ...latest.apiTokens, [key]: fresh } };
+      // Signed out meanwhile: nothing to keep.
+      if (!this.session) return [latest];
+      await this.#write(session);
+      this.#announce('session');
+      return [session, fresh];
+    });
+    const [session, token] = result;
+    if (!token) throw new PkceLoginError('login_required', 'not signed in, or the session has expired');
+    if (this.session && sameAccount(this.session, session)) this.#use(session);
+    return [token, token.accessToken !== known];
+  }
+
   /** Forgets the session here and in every tab; resolves to the tokens it had, for revocation. */
   async end(): Promise<Session | undefined> {
     const session = this.session;
@@ -164,7 +214,8 @@ export class SessionKeeper {
     try {
       const { result } = await withLock(`renew ${this.#key}`, async (): Promise<[Session, boolean]> => {
         const stored = await this.#read();
-        const latest = stored?.tokens.refreshToken ? stored : current;
+        // Without a stored one, this tab's newest: an API token's grant may have rotated the refresh token meanwhile.
+        const latest = stored?.tokens.refreshToken ? stored : (this.session ?? current);
         if (latest.tokens.accessToken !== current.tokens.accessToken && renewalTime(latest.tokens.receivedAt, latest.tokens.expiresAt) > Date.now()) {
           return [latest, false];
         }
@@ -203,14 +254,14 @@ export class SessionKeeper {
   /** The session of a stored record, when the record is this client's. */
   #own(stored: StoredSession | undefined): Session | undefined {
     if (stored?.issuer !== this.config.issuer || stored.clientId !== this.config.clientId) return undefined;
-    const { tokens, metadata, dpopKey } = stored;
-    return { tokens, metadata, dpopKey };
+    const { tokens, metadata, dpopKey, apiTokens } = stored;
+    return { tokens, metadata, dpopKey, apiTokens };
   }
 
   /** The stored form of a session of this client, with its issuer and client id. */
   #record(session: Session): StoredSession {
-    const { tokens, metadata, dpopKey } = session;
-    return { version: 1, issuer: this.config.issuer, clientId: this.config.clientId, tokens, metadata, dpopKey };
+    const { tokens, metadata, dpopKey, apiTokens } = session;
+    return { version: 1, issuer: this.config.issuer, clientId: this.config.clientId, tokens, metadata, dpopKey, apiTokens };
   }
 
   /** Stores the session under this client. */

@@ -10,6 +10,7 @@
 
 import { createStore, del, get, set, update, type UseStore } from 'idb-keyval';
 import type { ServerMetadata, TokenSet } from '../protocol/protocol.js';
+import type { ApiToken } from '../session/session-keeper.js';
 import { withTimeout } from './transaction-store-fallback.js';
 
 /** A session as stored. The DPoP key pair's private half is not extractable. */
@@ -26,6 +27,8 @@ export interface StoredSession {
   metadata: ServerMetadata;
   /** The key the tokens are bound to, when the provider supports DPoP. */
   dpopKey?: CryptoKeyPair | undefined;
+  /** The access tokens of APIs (see `SessionKeeper.apiToken`); absent in older records. */
+  apiTokens?: Record<string, ApiToken> | undefined;
 }
 
 /** Reads and writes sessions by client key (see `sessionKey`); never rejects. */

@@ -34,6 +34,10 @@ export interface TransactionRecord {
   dpopKey?: CryptoKeyPair | undefined;
   /** The `max_age` sent (seconds), when one was: the ID token's `auth_time` is checked against it. */
   maxAge?: number | undefined;
+  /** The `acr_values` sent, when they were: the ID token's `acr` must be one of them (RFC 9470 step-up). */
+  acrValues?: string[] | undefined;
+  /** The `organization` sent, when one was: the ID token's `org_id` or `org_name` must name it. */
+  organization?: string | undefined;
   /** Epoch milliseconds. */
   createdAt: number;
   /** Epoch milliseconds; past this the record is refused. */
