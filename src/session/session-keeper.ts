@@ -332,9 +332,10 @@ export class SessionKeeper {
       return;
     }
     const stored = await this.#read();
-    if (stored && stored.tokens.accessToken !== this.session?.tokens.accessToken) {
-      this.#use(stored);
-      this.#report(stored);
-    }
+    if (!stored) return;
+    const renewed = stored.tokens.accessToken !== this.session?.tokens.accessToken;
+    // Else another tab's API token grant (a rotated refresh token, API tokens): taken quietly.
+    this.#use(stored);
+    if (renewed) this.#report(stored);
   }
 }

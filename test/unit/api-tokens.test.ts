@@ -5,7 +5,7 @@
  * sends, in this tab (memory or persistent sessions) and in the others (through the store). An
  * old refresh token is never sent twice.
  */
-import { expect } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 import { resolveConfig } from '../../src/protocol/config.js';
 import { SessionKeeper, type Session } from '../../src/session/session-keeper.js';
@@ -88,6 +88,25 @@ describe('SessionKeeper.apiToken', () => {
     const stored = await indexedDbSessionStore().get(`${config.issuer} ${config.clientId}`);
     expect(stored?.tokens.refreshToken).to.equal('refresh-3');
     expect(Object.keys(stored?.apiTokens ?? {})).to.deep.equal(['["urn:one",null,null]', '["urn:two",null,null]']);
+  });
+
+  it("should take another tab's API grant quietly: its rotated refresh token is the one this tab revokes at logout", async () => {
+    rotating();
+    const config = newConfig();
+    const first = keeper(config);
+    const second = keeper(config);
+    const changes: unknown[] = [];
+    const listening = new SessionKeeper(config, { ...noHost, sessionChanged: (s) => changes.push(s) });
+    keepers.push(listening);
+    await first.begin(session(), true);
+    await second.begin(session(), false);
+    await listening.restore();
+    await first.apiToken({ resource: 'urn:one' });
+    await waitUntil(() => second.session?.tokens.refreshToken === 'refresh-1', 'the other tab took the rotated refresh token');
+    await waitUntil(() => listening.session?.apiTokens?.['["urn:one",null,null]'] !== undefined, 'and the API token');
+    expect(second.session?.tokens.accessToken).to.equal('access-0');
+    expect((await second.end())?.tokens.refreshToken, 'what logout revokes').to.equal('refresh-1');
+    expect(changes, 'no token or login for an API grant').to.have.length(0);
   });
 
   it('should ask anew for a token its API refused (stale), and keep the provider error without ending the session', async () => {
