@@ -666,3 +666,93 @@ $('copy-redirect').addEventListener('click', async () => {
     result.textContent = 'Selected: press Ctrl+C (⌘C) to copy.';
   }
 });
+
+// ---- Calling your APIs (the two local APIs of npm start) ----------------------------------------
+
+/** Set in sessionStorage before a step-up redirect: call API two again once signed in. */
+const STEP_UP_RETRY_KEY = 'pkce-login-demo:step-up-retry';
+
+async function setUpApis() {
+  const note = $('apis-note');
+  let config;
+  try {
+    const response = await fetch('./apis.json', { cache: 'no-store' });
+    if (response.ok) config = await response.json();
+  } catch {
+    /* no npm start */
+  }
+  if (!config?.apis) {
+    note.textContent = 'The local APIs run with npm start; this copy of the site has none.';
+    return;
+  }
+  if (config.issuer !== settings.issuer) {
+    note.textContent = `The local APIs accept tokens of the local provider (${config.issuer}) only; this page signs in to ${settings.issuer}.`;
+    return;
+  }
+  // The attribute, not the property: this may run before the element is defined.
+  el.setAttribute('apis', JSON.stringify(config.apis));
+  $('apis-config').textContent = JSON.stringify(config.apis, null, 2);
+  note.hidden = true;
+  $('apis-body').hidden = false;
+
+  const stepUpButton = /** @type {HTMLButtonElement} */ ($('step-up'));
+  /** @type {unknown} */
+  let challenge;
+  el.addEventListener('error', (event) => {
+    if (event.detail?.code !== 'insufficient_user_authentication') return;
+    challenge = event.detail.challenge;
+    stepUpButton.hidden = false;
+  });
+
+  /** Calls one API through el.fetch() and shows its status and what it saw. */
+  const call = async (name) => {
+    const out = $(`api-result-${name}`);
+    out.textContent = 'calling…';
+    try {
+      const response = await el.fetch(config.calls[name]);
+      const body = await response.json().catch(() => null);
+      const seen = response.ok
+        ? `aud ${JSON.stringify(body?.aud)}, scope ${JSON.stringify(body?.scope)}, acr ${JSON.stringify(body?.acr)}`
+        : `${body?.error ?? ''}${body?.reason ? `: ${body.reason}` : ''}`;
+      out.textContent = `${response.status}: ${seen}`;
+      if (name === 'two' && response.ok) stepUpButton.hidden = true;
+    } catch (error) {
+      out.textContent = `refused: ${error?.code ?? ''} ${error?.message ?? error}`;
+    }
+  };
+  $('call-one').addEventListener('click', () => void call('one'));
+  $('call-two').addEventListener('click', () => void call('two'));
+  stepUpButton.addEventListener('click', async () => {
+    try {
+      sessionStorage.setItem(STEP_UP_RETRY_KEY, '1');
+    } catch {
+      /* ignore */
+    }
+    try {
+      await el.stepUp(challenge, { returnTo: location.href });
+    } catch (error) {
+      $('api-result-two').textContent = `step-up failed: ${error?.code ?? ''} ${error?.message ?? error}`;
+    }
+  });
+
+  // Back from the step-up: call API two again, with the new login's token.
+  let retry = false;
+  try {
+    retry = sessionStorage.getItem(STEP_UP_RETRY_KEY) === '1';
+  } catch {
+    /* ignore */
+  }
+  if (retry) {
+    const again = async () => {
+      sessionStorage.removeItem(STEP_UP_RETRY_KEY);
+      // The element reads `apis` in its update, after the attribute changed.
+      await customElements.whenDefined('pkce-login');
+      await el.updateComplete;
+      void call('two');
+    };
+    if (currentStatus() === 'signed-in') void again();
+    else el.addEventListener('login', again, { once: true });
+  }
+}
+
+void setUpApis();

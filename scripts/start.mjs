@@ -8,8 +8,12 @@
  *
  * `npm run dev` (scripts/dev.mjs) serves the same site from the same functions, with watchers.
  *
- * Environment: DEMO_PORT (default 8400) and PROVIDER_PORT (default 8401); a busy port is
- * replaced by a free one.
+ * It also runs two loopback APIs for the demo's "Calling your APIs" panel (scripts/resource-api.mjs;
+ * the provider gets the resource indicators and acr values they need) and answers
+ * `/demo/apis.json` with the element's `apis` for them.
+ *
+ * Environment: DEMO_PORT (default 8400), PROVIDER_PORT (default 8401), API_PORTS (default
+ * 8402,8403); a busy port is replaced by a free one.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -18,9 +22,11 @@ import { fileURLToPath } from 'node:url';
 import { buildSite, copyExample, EXAMPLES } from './build-site.mjs';
 import { startStaticServer } from './static-server.mjs';
 import { startProvider, DEFAULT_CLIENT_ID } from './provider.mjs';
+import { assignDemoAcr, demoProviderOverrides, startDemoApis } from './resource-api.mjs';
 
 const DEFAULT_DEMO_PORT = 8400;
 const DEFAULT_PROVIDER_PORT = 8401;
+const DEFAULT_API_PORTS = [8402, 8403];
 const DEFAULT_ISSUER = `http://127.0.0.1:${DEFAULT_PROVIDER_PORT}`;
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -246,16 +252,26 @@ export async function serveDemo({ prepare, bundle = true, prepared, handle, stop
   /** @type {Map<string, 'building' | 'ready' | 'failed'>} */
   const examples = new Map(EXAMPLES.map((name) => [name, 'building']));
   const examplePage = examplePages(examples);
+  /** The demo's `apis` (scripts/resource-api.mjs), once its APIs run. */
+  let demoApis;
+  const apisPage = (req, res, pathname) => {
+    if (pathname !== '/demo/apis.json' || !demoApis) return false;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(`${JSON.stringify(demoApis.config)}\n`);
+    return true;
+  };
   mkdirSync(siteDir, { recursive: true });
   const site = await onPortOrFree(demoPort, (port) => startStaticServer({
     host: 'localhost',
     port,
     root: siteDir,
     prefixes: ['/'],
-    handle: async (req, res, pathname) => (await handle?.(req, res, pathname)) || examplePage(req, res, pathname),
+    handle: async (req, res, pathname) => (await handle?.(req, res, pathname)) || apisPage(req, res, pathname) || examplePage(req, res, pathname),
   }));
   const redirectUri = `${site.origin}/demo/`;
   const redirectUris = SIGN_IN_PAGES.map((page) => `${site.origin}${page}`);
+  const providerOverrides = await demoProviderOverrides();
   // The provider starts while the element builds.
   const [provider, built] = await Promise.allSettled([
     onPortOrFree(providerPort, (port) => startProvider({
@@ -263,6 +279,7 @@ export async function serveDemo({ prepare, bundle = true, prepared, handle, stop
       port,
       redirectUris,
       postLogoutRedirectUris: redirectUris,
+      configOverrides: providerOverrides,
     })),
     prepare(),
   ]);
@@ -270,10 +287,13 @@ export async function serveDemo({ prepare, bundle = true, prepared, handle, stop
   try {
     if (provider.status === 'rejected') throw provider.reason;
     if (built.status === 'rejected') throw built.reason;
+    assignDemoAcr(op.provider);
+    const apiPorts = (process.env.API_PORTS || DEFAULT_API_PORTS.join(',')).split(',').map((port, i) => portFromEnv(port, DEFAULT_API_PORTS[i]));
+    demoApis = await startDemoApis({ allowOrigin: site.origin, issuer: op.issuer, jwksUri: `${op.issuer}/jwks`, ports: apiPorts });
     buildSite({ examples: false, bundle });
     await prepared?.();
   } catch (error) {
-    await Promise.allSettled([op?.close(), site.close()]);
+    await Promise.allSettled([op?.close(), site.close(), demoApis?.close()]);
     throw error;
   }
   const stale = EXAMPLES.filter((name) => {
@@ -301,6 +321,7 @@ export async function serveDemo({ prepare, bundle = true, prepared, handle, stop
     `  Open        ${demoUrl}`,
     `  Examples    ${site.origin}/examples/react/, …/vue/, …/angular/ (linked from the demo)${stale.length ? `: building ${stale.join(', ')} now, in the background` : ''}`,
     `  Provider    ${op.issuer}  (client id ${DEFAULT_CLIENT_ID})`,
+    `  APIs        ${Object.keys(demoApis.config.apis).join(', ')}  (the demo's "Calling your APIs")`,
     '  Sign in with any login and any password.',
     ...moved,
     '',
@@ -313,7 +334,7 @@ export async function serveDemo({ prepare, bundle = true, prepared, handle, stop
     stopping = true;
     console.log('\n  Stopping…');
     stopChildren();
-    await Promise.allSettled([op.close(), site.close(), stopMore?.()]);
+    await Promise.allSettled([op.close(), site.close(), demoApis.close(), stopMore?.()]);
     process.exit(0);
   };
   process.on('SIGINT', stop);

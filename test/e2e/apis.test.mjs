@@ -1,6 +1,6 @@
 // Many APIs and step-up (issue 15), end to end: the real oidc-provider with resource indicators
 // (RFC 8707: two resource servers, JWT access tokens) and acr values, two loopback APIs that each
-// verify the token's signature, issuer and `aud` (test/e2e/resource-api.mjs), and a third server
+// verify the token's signature, issuer and `aud` (scripts/resource-api.mjs), and a third server
 // that is listed nowhere. One login; `el.fetch()` picks the API's entry and its token; a step-up
 // challenge (RFC 9470) from one API goes through `el.stepUp()` to a token with the demanded acr.
 import { after, before, test } from 'node:test';
@@ -11,7 +11,7 @@ import {
   launchBrowser, startStack, loginThroughProvider, signInAtProvider, recordTokenRequests, readEvents, describePage,
   waitForRecordedEvent, waitForStatus,
 } from './harness.mjs';
-import { startResourceApi } from './resource-api.mjs';
+import { startResourceApi } from '../../scripts/resource-api.mjs';
 
 const ONE = 'urn:example:api-one';
 const TWO = 'urn:example:api-two';
