@@ -41,8 +41,10 @@ export const ESBUILD_SETTINGS = {
  *
  * @param {{ issuer: string, clientId: string, authorizationEndpoint: string, tokenEndpoint: string }} config
  */
-function defines(config) {
+function defines(config, bench) {
   return {
+    // Marks for the timed runs only (e.g. an extra event): none in the byte table's build.
+    __BENCH__: String(bench),
     __ISSUER__: JSON.stringify(config.issuer),
     __DOMAIN__: JSON.stringify(new URL(config.issuer).host),
     __CLIENT_ID__: JSON.stringify(config.clientId),
@@ -65,13 +67,14 @@ export const SIZE_CONFIG = {
  *
  * @param {string} entry file name under bench/apps/
  * @param {typeof SIZE_CONFIG} config
+ * @param {boolean} [bench] with the timed runs' marks (`__BENCH__`)
  * @returns {Promise<Buffer>}
  */
-export async function bundleApp(entry, config) {
+export async function bundleApp(entry, config, bench = false) {
   const result = await build({
     ...ESBUILD_SETTINGS,
     entryPoints: [path.join(here, 'apps', entry)],
-    define: defines(config),
+    define: defines(config, bench),
     write: false,
     logLevel: 'silent',
   });
