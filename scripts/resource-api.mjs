@@ -128,7 +128,7 @@ export const DEMO_ACR = { password: 'urn:example:password', mfa: 'urn:example:mf
  * access tokens; no resource asked for: the element's own opaque token, as before), the two acr
  * values, a login prompt when the request's `acr_values` name none of the session's `acr`, the
  * login's `acr` in the access tokens, and bearer tokens (no DPoP: the APIs check audiences and
- * acr, not proofs). The same settings as test/e2e/apis.test.mjs.
+ * acr, not proofs). test/e2e/apis.test.mjs uses them too.
  */
 export async function demoProviderOverrides() {
   // oidc-provider's start-up notices stay out of the console (as scripts/provider.mjs does).

@@ -6,57 +6,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { errors, interactionPolicy } from 'oidc-provider';
 import {
   launchBrowser, startStack, loginThroughProvider, signInAtProvider, recordTokenRequests, readEvents, describePage,
   waitForRecordedEvent, waitForStatus,
 } from './harness.mjs';
-import { startResourceApi } from '../../scripts/resource-api.mjs';
+import { assignDemoAcr, demoProviderOverrides, DEMO_ACR, DEMO_RESOURCES, startResourceApi } from '../../scripts/resource-api.mjs';
 
-const ONE = 'urn:example:api-one';
-const TWO = 'urn:example:api-two';
-const PASSWORD = 'urn:example:password';
-const MFA = 'urn:example:mfa';
-/** The resource servers the provider knows: each its own scope, JWT access tokens for its `aud`. */
-const RESOURCE_SERVERS = { [ONE]: 'read:one', [TWO]: 'read:two' };
-
-/**
- * The provider's login prompt also comes back when the request's `acr_values` name none of the
- * session's `acr` (the default policy only does so for essential acr claims).
- */
-function stepUpPolicy() {
-  const { base, Check } = interactionPolicy;
-  const policy = base();
-  policy.get('login').checks.add(new Check('acr_values', 'a requested acr is not met', (ctx) => {
-    const wanted = ctx.oidc.params.acr_values?.split(' ');
-    return wanted && !wanted.includes(ctx.oidc.acr) && !ctx.oidc.result?.login ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
-  }));
-  return policy;
-}
-
-const configOverrides = {
-  acrValues: [PASSWORD, MFA],
-  interactions: { policy: stepUpPolicy() },
-  // The login's acr travels into the access tokens, for the APIs to check.
-  extraTokenClaims: async (ctx) => {
-    const source = ctx.oidc.entities.RefreshToken ?? ctx.oidc.entities.AuthorizationCode;
-    return source?.acr ? { acr: source.acr } : undefined;
-  },
-  features: {
-    // Bearer tokens: the APIs here check audiences and acr, not proofs (test/e2e/dpop.test.mjs does).
-    dPoP: { enabled: false },
-    resourceIndicators: {
-      enabled: true,
-      // No resource asked for: the userinfo token (the element's own).
-      defaultResource: async () => undefined,
-      useGrantedResource: async () => false,
-      getResourceServerInfo: async (ctx, resource) => {
-        if (!(resource in RESOURCE_SERVERS)) throw new errors.InvalidTarget();
-        return { scope: RESOURCE_SERVERS[resource], audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 600 };
-      },
-    },
-  },
-};
+// The provider settings, the acr values and the resources are the demo's (scripts/resource-api.mjs).
+const { one: ONE, two: TWO } = DEMO_RESOURCES;
+const { password: PASSWORD, mfa: MFA } = DEMO_ACR;
 
 let browser;
 let stack;
@@ -81,16 +39,8 @@ async function startUnlisted() {
 }
 
 before(async () => {
-  [browser, stack] = await Promise.all([launchBrowser(), startStack({ configOverrides })]);
-  // The development login form knows no acr: it signs in with the strongest one asked for, else a password's.
-  const finished = stack.provider.interactionFinished.bind(stack.provider);
-  stack.provider.interactionFinished = async (req, res, result, options) => {
-    if (result.login) {
-      const { params } = await stack.provider.interactionDetails(req, res);
-      result.login.acr = String(params.acr_values ?? '').split(' ').includes(MFA) ? MFA : PASSWORD;
-    }
-    return finished(req, res, result, options);
-  };
+  [browser, stack] = await Promise.all([launchBrowser(), startStack({ configOverrides: await demoProviderOverrides() })]);
+  assignDemoAcr(stack.provider);
   const common = { allowOrigin: stack.appOrigin, issuer: stack.issuer, jwksUri: stack.metadata.jwks_uri };
   [one, two, third] = await Promise.all([
     startResourceApi({ ...common, resource: ONE, stepUp: { path: '/admin', acrValues: MFA, maxAge: 300 } }),
