@@ -3,7 +3,8 @@
 // lengths. The configuration is kept in sessionStorage (key `e2e-config`) so that the page
 // returning from the provider (whose URL has only callback parameters) is configured alike.
 
-const EVENTS_KEY = 'e2e-events';
+import { record } from './event-recorder.js';
+
 const CONFIG_KEY = 'e2e-config';
 const CALLBACK_PARAMS = new Set([
   'code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri',
@@ -24,40 +25,6 @@ function readConfig() {
   }
   return JSON.parse(sessionStorage.getItem(CONFIG_KEY) ?? '{}');
 }
-
-/** A copy of an event's detail that is safe to keep: tokens become their lengths. */
-function recordable(type, detail) {
-  if (detail === null || typeof detail !== 'object') return detail ?? null;
-  const copy = JSON.parse(JSON.stringify(detail));
-  if (type === 'token') {
-    for (const key of ['accessToken', 'idToken', 'refreshToken']) {
-      if (typeof detail[key] === 'string') copy[key] = detail[key].length;
-    }
-  }
-  return copy;
-}
-
-const events = JSON.parse(sessionStorage.getItem(EVENTS_KEY) ?? '[]');
-window.__events = events;
-window.__pageErrors = [];
-
-function record(type, detail, widget = 0) {
-  const entry = { type, detail: recordable(type, detail), at: Date.now(), url: location.pathname, widget };
-  events.push(entry);
-  sessionStorage.setItem(EVENTS_KEY, JSON.stringify(events));
-  document.getElementById('log').textContent = events
-    .map((e) => `${e.type} ${JSON.stringify(e.detail)}`)
-    .join('\n');
-}
-
-window.addEventListener('error', (e) => {
-  window.__pageErrors.push(e instanceof ErrorEvent
-    ? String(e.message)
-    : `an "${e.type}" ${e.constructor.name} reached window (it must not bubble)`);
-});
-window.addEventListener('unhandledrejection', (e) => {
-  window.__pageErrors.push(`unhandled rejection: ${e.reason?.message ?? e.reason}`);
-});
 
 /**
  * Creates one configured element. The page's `data-widgets` attribute asks for several

@@ -7,7 +7,8 @@
 // `error` recorded here is handled (`preventDefault()`): the element prints no console warning
 // for it, so the console holds only the warnings mixup.test.mjs counts.
 
-const EVENTS_KEY = 'e2e-events';
+import { record } from './event-recorder.js';
+
 const CONFIG_KEY = 'e2e-widgets';
 
 function readWidgets() {
@@ -15,36 +16,6 @@ function readWidgets() {
   if (fromQuery) sessionStorage.setItem(CONFIG_KEY, fromQuery);
   return JSON.parse(fromQuery ?? sessionStorage.getItem(CONFIG_KEY) ?? '[]');
 }
-
-function recordable(type, detail) {
-  if (detail === null || typeof detail !== 'object') return detail ?? null;
-  const copy = JSON.parse(JSON.stringify(detail));
-  if (type === 'token') {
-    for (const key of ['accessToken', 'idToken', 'refreshToken']) {
-      if (typeof detail[key] === 'string') copy[key] = detail[key].length;
-    }
-  }
-  return copy;
-}
-
-const events = JSON.parse(sessionStorage.getItem(EVENTS_KEY) ?? '[]');
-window.__events = events;
-window.__pageErrors = [];
-
-function record(type, detail, widget) {
-  events.push({ type, detail: recordable(type, detail), at: Date.now(), url: location.pathname, widget });
-  sessionStorage.setItem(EVENTS_KEY, JSON.stringify(events));
-  document.getElementById('log').textContent = events
-    .map((e) => `${e.widget} ${e.type} ${JSON.stringify(e.detail)}`)
-    .join('\n');
-}
-
-window.addEventListener('error', (e) => {
-  window.__pageErrors.push(e instanceof ErrorEvent ? String(e.message) : `an "${e.type}" event reached window`);
-});
-window.addEventListener('unhandledrejection', (e) => {
-  window.__pageErrors.push(`unhandled rejection: ${e.reason?.message ?? e.reason}`);
-});
 
 window.__elements = readWidgets().map((attributes, index) => {
   const element = document.createElement('pkce-login');
