@@ -390,7 +390,7 @@ function timeline({ id, cache }, side) {
 }
 
 /** The IndexedDB database that holds each traced app's session. */
-const SESSION_DB = { 'pkce-login': 'pkce-login-sessions', 'pkce-login-no-dpop': 'pkce-login-sessions', 'floor-idb': 'floor-idb' };
+const SESSION_DB = { 'pkce-login': 'pkce-login', 'pkce-login-no-dpop': 'pkce-login', 'floor-idb': 'floor-idb' };
 
 /**
  * Where a page load's time goes, phase by phase: each phase's duration in every traced reload,

@@ -112,7 +112,7 @@ export const TIMED_APPS = {
       // Once stored (a login stores the session before it shows it); a failed login: cleared anyway.
       await page.waitForFunction(() => document.querySelector('pkce-login')?.status === 'signed-in', null, { timeout: 5000 })
         .catch(() => undefined);
-      await clearStore(page, 'pkce-login-sessions', 'sessions');
+      await clearStore(page, 'pkce-login', 'sessions');
     },
   },
   floor: { name: 'hand-written PKCE page (floor, sessionStorage)', entry: 'floor.js', button: 'button' },

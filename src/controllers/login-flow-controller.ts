@@ -17,20 +17,23 @@ import { resolveConfig, type ConfigInput, type ResolvedConfig } from '../protoco
 import {
   createAuthorizationRequest,
   createDpopKey,
+  createLoginSecrets,
   discover,
   dpopHandle,
   exchangeCode,
   toPkceLoginError,
   validateCallback,
+  supportsDpop,
   withUserinfo,
   type AuthorizationParams,
+  type LoginSecrets,
   type ServerMetadata,
 } from '../protocol/protocol.js';
 import { sessionKey, type Session } from '../session/session-keeper.js';
 import { holdLock, lockShared } from '../session/session-sync.js';
 import { indexedDbTransactionStore, type TransactionStore } from '../storage/transaction-store.js';
 import { fallbackTransactionStore, webStorageTransactionStore } from '../storage/transaction-store-fallback.js';
-import { noteIssSupport, otherIssuers, registerRedirect } from '../storage/redirect-registry.js';
+import { noteIssSupport, otherIssuers, registerRedirect, saveRedirect } from '../storage/redirect-registry.js';
 import { checkLogoutReturn, saveLogoutState } from '../storage/logout-state.js';
 import { POPUP_STATE_PREFIX, relayPopupResponse, type PopupController } from './popup-controller.js';
 import type { SessionController } from './session-controller.js';
@@ -87,6 +90,8 @@ export class LoginFlowController implements ReactiveController {
   #config: ResolvedConfig | undefined;
   #configError: PkceLoginError | undefined;
   #metadataRequest: Promise<ServerMetadata> | undefined;
+  /** The next login's secrets, made ahead of the click for the provider `metadata` describes. */
+  #secrets: { metadata: ServerMetadata; secrets: Promise<LoginSecrets> } | undefined;
   #started = false;
   /** From the first connection to the end of the start. */
   #starting = false;
@@ -158,6 +163,7 @@ export class LoginFlowController implements ReactiveController {
     // An attribute set to a bad value is reported as at start: quietly (nobody clicked).
     if (!config) this.#callbacks.error(this.#configError!, true);
     else if (!this.#session.active) this.#prefetchMetadata(config);
+    saveRedirect(this.#host);
   }
 
   /** Starts a login: see `PkceLogin.login`. Reports failures as one `error`; never rejects. */
@@ -173,6 +179,8 @@ export class LoginFlowController implements ReactiveController {
     // Before any await: the popup needs the user activation of the click.
     const popup = config.mode === 'popup' ? this.#popup.open() : null;
     callbacks.setStatus('signing-in');
+    // Other tabs must know this issuer uses the redirect URI before its response can arrive.
+    saveRedirect(this.#host);
     try {
       const metadata = await this.#metadataFor(config);
       const { url, record } = await createAuthorizationRequest(config, {
@@ -181,8 +189,7 @@ export class LoginFlowController implements ReactiveController {
         uiLocales: callbacks.uiLocale(),
         returnTo: popup ? undefined : returnTo?.href,
         statePrefix: popup ? POPUP_STATE_PREFIX : undefined,
-        // RFC 9449: a new key for each login, when the provider supports DPoP.
-        dpopKey: metadata.dpop_signing_alg_values_supported?.includes('ES256') ? await createDpopKey() : undefined,
+        secrets: await this.#takeSecrets(config, metadata),
       });
       try {
         await this.#transactions.put(record);
@@ -197,6 +204,7 @@ export class LoginFlowController implements ReactiveController {
         replaceAddress(page.href);
       }
       if (!popup) return callbacks.navigate(url);
+      this.#prepareNextSecrets(config);
       this.#popup.wait(record.state, url, {
         // The opener's address stays as it is.
         response: (params) =>
@@ -209,6 +217,7 @@ export class LoginFlowController implements ReactiveController {
     } catch (error) {
       if (popup) this.#popup.stop();
       this.#settle();
+      this.#prepareNextSecrets(config);
       callbacks.error(toPkceLoginError(error));
     }
   }
@@ -239,6 +248,8 @@ export class LoginFlowController implements ReactiveController {
     try {
       await this.#startWith();
     } finally {
+      // Off the restore's and the callback's path: see redirect-registry.ts.
+      saveRedirect(this.#host);
       this.#starting = false;
       if (this.#changedWhileStarting) {
         this.#changedWhileStarting = false;
@@ -383,16 +394,55 @@ export class LoginFlowController implements ReactiveController {
     return this.#config;
   }
 
-  /** Starts discovery in the background so that a click navigates without waiting on it. */
+  /**
+   * Starts discovery in the background, then makes the first login's secrets, so that a click
+   * navigates without waiting on either.
+   */
   #prefetchMetadata(config: ResolvedConfig): void {
     const request = this.#discover(config);
     this.#metadataRequest = request;
-    request.catch((error: unknown) => {
-      if (this.#metadataRequest !== request) return;
-      this.#metadataRequest = undefined;
-      // A login waiting on this request reports the failure itself.
-      if (this.#callbacks.status() !== 'signing-in') this.#callbacks.error(toPkceLoginError(error), true);
-    });
+    request.then(
+      (metadata) => {
+        if (this.#metadataRequest === request && this.#callbacks.status() !== 'signing-in') this.#prepareSecrets(config, metadata);
+      },
+      (error: unknown) => {
+        if (this.#metadataRequest !== request) return;
+        this.#metadataRequest = undefined;
+        // A login waiting on this request reports the failure itself.
+        if (this.#callbacks.status() !== 'signing-in') this.#callbacks.error(toPkceLoginError(error), true);
+      },
+    );
+  }
+
+  /**
+   * Makes a login's secrets (PKCE verifier and challenge; RFC 9449: a new DPoP key for each
+   * login, when the provider supports DPoP) for the next login to take.
+   */
+  #prepareSecrets(config: ResolvedConfig, metadata: ServerMetadata): void {
+    const secrets = (async () => createLoginSecrets(config, supportsDpop(metadata) ? await createDpopKey() : undefined))();
+    // A failure is met again by the login that takes them, and reported there.
+    secrets.catch(() => undefined);
+    this.#secrets = { metadata, secrets };
+  }
+
+  /** After a login that left the page here (a popup, a failure): the next one's secrets, once discovery is known. */
+  #prepareNextSecrets(config: ResolvedConfig): void {
+    const request = this.#metadataRequest;
+    void request?.then(
+      (metadata) => {
+        if (this.#metadataRequest === request && !this.#secrets) this.#prepareSecrets(config, metadata);
+      },
+      () => undefined,
+    );
+  }
+
+  /** The secrets made ahead for this provider's `metadata`, else new ones: either way, used by one login only. */
+  #takeSecrets(config: ResolvedConfig, metadata: ServerMetadata): Promise<LoginSecrets> {
+    const prepared = this.#secrets;
+    this.#secrets = undefined;
+    if (prepared?.metadata === metadata) return prepared.secrets;
+    this.#prepareSecrets(config, metadata);
+    return this.#takeSecrets(config, metadata);
   }
 
   #metadataFor(config: ResolvedConfig): Promise<ServerMetadata> {

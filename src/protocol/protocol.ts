@@ -214,8 +214,11 @@ export interface AuthorizationRequestOptions {
   /** Sent as `ui_locales` unless `authorizationParams` sets it. */
   uiLocales?: string | undefined;
   returnTo?: string | undefined;
-  /** Binds the code to this DPoP key with `dpop_jkt` (RFC 9449 §10); kept in the record. */
-  dpopKey?: CryptoKeyPair | undefined;
+  /**
+   * The login's PKCE verifier and DPoP key, made ahead by {@link createLoginSecrets}; without
+   * them, a verifier is made here and no DPoP key is used.
+   */
+  secrets?: LoginSecrets | undefined;
   /** Put before the random `state` (popup logins are recognised by theirs). */
   statePrefix?: string | undefined;
 }
@@ -276,6 +279,36 @@ export function createDpopKey(): Promise<CryptoKeyPair> {
   return oauth.generateKeyPair('ES256');
 }
 
+/** True when the provider takes DPoP proofs signed with ES256, the element's algorithm (RFC 9449). */
+export function supportsDpop(metadata: ServerMetadata): boolean {
+  return metadata.dpop_signing_alg_values_supported?.includes('ES256') === true;
+}
+
+/**
+ * The secrets of one login that take the browser a moment to make (a hash, a key pair, its
+ * thumbprint), so that they can be made before the click. Each is used for one login only.
+ */
+export interface LoginSecrets {
+  /** The PKCE code verifier (RFC 7636 §4.1): 43 characters from a CSPRNG. */
+  codeVerifier: string;
+  /** Its S256 challenge (RFC 7636 §4.2). */
+  codeChallenge: string;
+  /** The DPoP key pair the code is bound to (RFC 9449 §10), when the provider supports DPoP. */
+  dpopKey?: CryptoKeyPair | undefined;
+  /** The key's JWK thumbprint, sent as `dpop_jkt`. */
+  dpopJkt?: string | undefined;
+}
+
+/**
+ * Makes the secrets of a login: a new PKCE verifier and its challenge, and, with `dpopKey` (a new
+ * key, see {@link createDpopKey}), that key's thumbprint.
+ */
+export async function createLoginSecrets(config: ResolvedConfig, dpopKey?: CryptoKeyPair): Promise<LoginSecrets> {
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const [codeChallenge, dpopJkt] = await Promise.all([oauth.calculatePKCECodeChallenge(codeVerifier), dpopHandle(config, dpopKey)?.calculateThumbprint()]);
+  return { codeVerifier, codeChallenge, dpopKey, dpopJkt };
+}
+
 /**
  * Builds an authorization request (RFC 6749 §4.1.1 with an RFC 7636 S256 challenge, and an OIDC
  * nonce when `openid` is asked) and the transaction record to store before navigating. With `par`,
@@ -300,11 +333,10 @@ export async function createAuthorizationRequest(
   if (responseMode != null && responseMode !== 'query') {
     throw invalid('authorizationParams.response_mode', 'must be query, the only response mode the element reads', responseMode);
   }
-  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const { codeVerifier, codeChallenge, dpopKey, dpopJkt } = options.secrets ?? (await createLoginSecrets(config));
   const state = (options.statePrefix ?? '') + oauth.generateRandomState();
   const nonce = openid ? oauth.generateRandomNonce() : undefined;
 
-  const dpop = dpopHandle(config, options.dpopKey);
   const url = new URL(metadata.authorization_endpoint!);
   const params = url.searchParams;
   const all: AuthorizationParams = {
@@ -323,9 +355,9 @@ export async function createAuthorizationRequest(
     redirect_uri: config.redirectUri,
     state,
     nonce,
-    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge: codeChallenge,
     code_challenge_method: 'S256',
-    dpop_jkt: await dpop?.calculateThumbprint(),
+    dpop_jkt: dpopJkt,
     request: null,
     request_uri: null,
   };
@@ -372,7 +404,7 @@ export async function createAuthorizationRequest(
     redirectUri: config.redirectUri,
     metadata,
     returnTo: options.returnTo,
-    dpopKey: options.dpopKey,
+    dpopKey,
     ...asked,
     createdAt,
     expiresAt: createdAt + TRANSACTION_TTL_MS,

@@ -13,7 +13,9 @@
  * - an element configured for it and connected on this page (kept in memory, in a `Symbol.for`
  *   global shared by every copy of the bundle on the page);
  * - or an element configured for it on this origin in the last {@link REMEMBERED_MS}, in any tab
- *   (IndexedDB: database `pkce-login-redirects`, written in the background at configuration).
+ *   (IndexedDB: object store `issuers` of the element's database, written in the background
+ *   once the element has started, see {@link saveRedirect}, so that it never delays a restore or
+ *   a callback).
  *   A pending login always comes from such an element, so the issuers of pending transactions
  *   are in it too.
  *
@@ -26,7 +28,8 @@
  * @packageDocumentation
  */
 
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import { promisifyRequest } from 'idb-keyval';
+import { objectStore } from './database.js';
 import { withTimeout } from './transaction-store-fallback.js';
 
 /** How long an issuer stays known on a callback address after an element last used it there: 30 days. */
@@ -46,6 +49,8 @@ interface PageEntry {
   issuer: string;
   /** Whether its provider advertises `authorization_response_iss_parameter_supported`; unknown before discovery. */
   sendsIss: boolean | undefined;
+  /** Whether it was written to IndexedDB (see {@link saveRedirect}). */
+  saved: boolean;
 }
 
 /** The page's part of the registry: one per page, whatever the number of copies of the bundle. */
@@ -74,12 +79,11 @@ export function callbackAddress(redirectUri: string): string {
   return url.origin + url.pathname;
 }
 
-let database: UseStore | undefined;
+const issuersStore = objectStore('issuers');
 
 /** Runs `operation` on the registry's store; `undefined` where IndexedDB is missing, fails or hangs. */
 function run<T>(mode: IDBTransactionMode, operation: (store: IDBObjectStore) => Promise<T>): Promise<T | undefined> {
-  if (typeof indexedDB === 'undefined') return Promise.resolve(undefined);
-  return withTimeout(() => (database ??= createStore('pkce-login-redirects', 'issuers'))(mode, operation)).catch(() => undefined);
+  return withTimeout(() => issuersStore(mode, operation)).catch(() => undefined);
 }
 
 /** The issuers of a stored value that are still remembered at `now`; anything malformed is dropped. */
@@ -139,8 +143,8 @@ function warnIfUnprotected(address: string): void {
 }
 
 /**
- * Records that `owner` (an element) is configured for `issuer` with `redirectUri`: on this page
- * at once, on this origin in the background (never awaited, never failing).
+ * Records that `owner` (an element) is configured for `issuer` with `redirectUri` on this page.
+ * Other tabs learn of it once {@link saveRedirect} has written it.
  */
 export function registerRedirect(owner: object, redirectUri: string, issuer: string): void {
   const registry = pageRegistry();
@@ -148,9 +152,21 @@ export function registerRedirect(owner: object, redirectUri: string, issuer: str
   const previous = entryOf(owner);
   if (previous?.address === address && previous.issuer === issuer) return;
   if (previous) registry.entries.delete(previous);
-  registry.entries.add({ owner: new WeakRef(owner), address, issuer, sendsIss: undefined });
+  registry.entries.add({ owner: new WeakRef(owner), address, issuer, sendsIss: undefined, saved: false });
+}
+
+/**
+ * Writes the registration of `owner` (see {@link registerRedirect}) to IndexedDB for this
+ * origin's other pages, in the background (never awaited, never failing), once per registration.
+ * The element calls it when its start (restore, callback) is over, and before a login.
+ */
+export function saveRedirect(owner: object): void {
+  const entry = entryOf(owner);
+  if (!entry || entry.saved) return;
+  entry.saved = true;
+  const { address, issuer } = entry;
   void store(address, issuer, Date.now()).then((issuers) => {
-    if (issuers) registry.stored.set(address, issuers);
+    if (issuers) pageRegistry().stored.set(address, issuers);
     warnIfUnprotected(address);
   });
 }

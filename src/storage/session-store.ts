@@ -8,9 +8,10 @@
  * @packageDocumentation
  */
 
-import { createStore, del, get, set, update, type UseStore } from 'idb-keyval';
+import { del, get, set, update, type UseStore } from 'idb-keyval';
 import type { ServerMetadata, TokenSet } from '../protocol/protocol.js';
 import type { ApiToken } from '../session/session-keeper.js';
+import { objectStore } from './database.js';
 import { withTimeout } from './transaction-store-fallback.js';
 
 /** A session as stored. The DPoP key pair's private half is not extractable. */
@@ -56,17 +57,15 @@ function isStoredSession(value: unknown): value is StoredSession {
 }
 
 /**
- * A {@link SessionStore} over IndexedDB. It never rejects: where IndexedDB fails or hangs,
- * sessions are simply not kept (`get` finds nothing).
+ * A {@link SessionStore} over IndexedDB (object store `sessions` of the element's database, on
+ * the page's connection). It never rejects: where IndexedDB fails or hangs, sessions are simply
+ * not kept (`get` finds nothing).
  *
- * @param custom an idb-keyval store; tests pass their own database
+ * @param store an idb-keyval store; tests pass their own database
  */
-export function indexedDbSessionStore(custom?: UseStore): SessionStore {
-  // Opened on first use, so that a browser without IndexedDB fails in a promise, not here.
-  let store = custom;
+export function indexedDbSessionStore(store: UseStore = objectStore('sessions')): SessionStore {
   // An IndexedDB that hangs (a blocked upgrade) counts as one that fails.
-  const run = <T>(operation: (store: UseStore) => Promise<T>) =>
-    withTimeout(async () => operation((store ??= createStore('pkce-login-sessions', 'sessions')))).catch(() => undefined);
+  const run = <T>(operation: (store: UseStore) => Promise<T>) => withTimeout(async () => operation(store)).catch(() => undefined);
   return {
     get: (key) => run((s) => get(key, s)).then((value) => (isStoredSession(value) ? value : undefined)),
     set: (key, session) => run((s) => set(key, session, s)),

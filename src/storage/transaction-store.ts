@@ -12,8 +12,9 @@
  * @packageDocumentation
  */
 
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import { promisifyRequest, type UseStore } from 'idb-keyval';
 import type { ServerMetadata } from '../protocol/protocol.js';
+import { objectStore, openDatabase } from './database.js';
 
 /** What the callback needs to finish a login without another discovery request. */
 export interface TransactionRecord {
@@ -46,12 +47,14 @@ export interface TransactionRecord {
 
 /** Reads and writes login transactions. */
 export interface TransactionStore {
-  /** Stores a record under its `state` (and purges expired ones); resolves once the write is committed. */
+  /** Stores a record under its `state`; resolves once the write is committed. */
   put(record: TransactionRecord): Promise<void>;
   /**
    * Takes the record for `state` out of the store, if it exists, belongs to `owner` and has not
    * expired. Whatever the outcome, the record for `state` is gone afterwards, unless it belongs
    * to another client: then it stays, for another element on the page, and `null` says so.
+   * Abandoned logins (expired or unreadable records) are purged in the same IndexedDB
+   * transaction, after the record is read.
    */
   consume(state: string, owner: { issuer: string; clientId: string }, now?: number): Promise<TransactionRecord | null | undefined>;
 }
@@ -68,37 +71,32 @@ export function isTransactionRecord(value: unknown): value is TransactionRecord 
   );
 }
 
-/**
- * A connection to the transactions database (`pkce-login`, object store `transactions`), opened
- * now rather than at its first use: on a callback page the token request waits for it.
- *
- * @throws where IndexedDB is missing
- */
-function openTransactionDb(): UseStore {
-  const db = createStore('pkce-login', 'transactions');
-  void db('readonly', () => undefined).catch(() => undefined);
-  return db;
+/** Deletes the records that expired before `now`, or that are not transaction records. */
+function purgeAbandoned(s: IDBObjectStore, now: number): void {
+  s.openCursor().onsuccess = function () {
+    const cursor = this.result;
+    if (!cursor) return;
+    const value: unknown = cursor.value;
+    if (!isTransactionRecord(value) || value.expiresAt <= now) cursor.delete();
+    cursor.continue();
+  };
 }
 
 /**
- * A {@link TransactionStore} over IndexedDB.
+ * A {@link TransactionStore} over IndexedDB (object store `transactions` of the element's
+ * database). The page's connection is opened now rather than at the first use: on a callback
+ * page the token request waits for it.
  *
  * @param store an idb-keyval store; tests pass their own database
  */
-export function indexedDbTransactionStore(store: UseStore = openTransactionDb()): TransactionStore {
+export function indexedDbTransactionStore(store: UseStore = objectStore('transactions')): TransactionStore {
+  void openDatabase().catch(() => undefined);
   return {
     async put(record) {
       await store('readwrite', (s) => {
-        // Purge abandoned logins (expired or unreadable records) in the same transaction.
-        s.openCursor().onsuccess = function () {
-          const cursor = this.result;
-          if (!cursor) return;
-          const value: unknown = cursor.value;
-          if (!isTransactionRecord(value) || value.expiresAt <= record.createdAt) cursor.delete();
-          cursor.continue();
-        };
         s.put(record, record.state);
-        // Resolve on commit, not on request success: the page is about to unload.
+        // Resolve on commit, not on request success: the page is about to unload. Nothing else
+        // in this transaction: the click waits for it (the purge is the callback's, see consume).
         return promisifyRequest(s.transaction);
       });
     },
@@ -114,6 +112,7 @@ export function indexedDbTransactionStore(store: UseStore = openTransactionDb())
         // No wait for the commit: IndexedDB runs read-write transactions on a store one after
         // the other, so a racing consumer reads the record only after this delete is committed.
         s.delete(state);
+        purgeAbandoned(s, now);
         return record && record.expiresAt > now ? record : undefined;
       });
     },

@@ -31,6 +31,7 @@ import {
   type Handler,
 } from '../helpers/provider.js';
 import { clearTransactions, seedTransaction, storedTransaction } from '../helpers/transactions.js';
+import { breakIndexedDb } from '../helpers/faults.js';
 
 /** `<pkce-login>` that records where it would have navigated instead of leaving the test page. */
 class TestPkceLogin extends PkceLogin {
@@ -108,22 +109,6 @@ async function untilLoginOrError(events: RecordedEvent[]): Promise<void> {
 /** Waits for background work after an event (a post-failure discovery prefetch …) to finish. */
 function settle(): Promise<void> {
   return aTimeout(50);
-}
-
-/** Makes `indexedDB.open` throw, or fail asynchronously (as in some private windows). */
-function breakIndexedDb(how: 'throws' | 'fails'): void {
-  if (how === 'throws') {
-    sinon.stub(indexedDB, 'open').throws(new DOMException('IndexedDB is disabled', 'InvalidStateError'));
-    return;
-  }
-  sinon.stub(indexedDB, 'open').callsFake(() => {
-    const request = {} as IDBOpenDBRequest;
-    setTimeout(() => {
-      Object.defineProperty(request, 'error', { value: new DOMException('The user denied permission', 'UnknownError') });
-      request.onerror?.(new Event('error'));
-    });
-    return request;
-  });
 }
 
 /** Asserts the signed-out view with a usable Log in button. */

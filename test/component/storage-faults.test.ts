@@ -5,7 +5,7 @@
  * sessionStorage, and a same-tab login still completes.
  */
 import { expect, waitUntil } from '@open-wc/testing';
-import { createStore, get, keys, set } from 'idb-keyval';
+import { get, keys, set } from 'idb-keyval';
 import sinon from 'sinon';
 import type { TransactionRecord } from '../../src/storage/transaction-store.js';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
@@ -178,11 +178,11 @@ describe('<pkce-login> storage faults', () => {
   });
 
   describe('IndexedDB faults', () => {
-    // Opening the transaction database hangs, or every IndexedDB open hangs (the Safari 14 bug
+    // Opening the element's database hangs, or every IndexedDB open hangs (the Safari 14 bug
     // hangs them all): the transaction store and the session store give up after their timeout,
     // so the element still works.
     for (const [what, only] of [
-      ['opening the transaction database', ['pkce-login']],
+      ["opening the element's database", ['pkce-login']],
       ['every IndexedDB open', undefined],
     ] as const) {
       it(`should fall back to sessionStorage within the store timeout when ${what} never completes, and complete the login`, async function () {
@@ -244,23 +244,33 @@ describe('<pkce-login> storage faults', () => {
   });
 
   describe('purging', () => {
-    it('should purge expired and unreadable records when a login stores its transaction, and keep live ones', async () => {
+    /** Expired and unreadable records of this client and another, and live ones of both. */
+    async function seedAbandoned() {
       const expired = await seedTransaction({ record: { createdAt: Date.now() - 700_000, expiresAt: Date.now() - 100_000 } });
       const expiredForeign = await seedTransaction({ record: { clientId: 'client-2', createdAt: Date.now() - 700_000, expiresAt: Date.now() - 1 } });
       const live = await seedTransaction();
       const liveForeign = await seedTransaction({ record: { clientId: 'client-2' } });
       await set('junk-key', 'junk value', elementStore);
       await set('null-key', null, elementStore);
+      return { abandoned: [expired.state, expiredForeign.state, 'junk-key', 'null-key'], live: [live.state, liveForeign.state] };
+    }
 
+    it('should purge expired and unreadable records when a callback takes its transaction, and keep live ones', async () => {
+      const { abandoned, live } = await seedAbandoned();
+      const record = await seedTransaction();
+      const outcome = await callbackFor(record.state, record.nonce);
+      expectSignedIn(outcome);
+      const remaining = await keys(elementStore);
+      expect(remaining).to.include.members(live);
+      for (const key of [...abandoned, record.state]) expect(remaining, key).not.to.include(key);
+    });
+
+    it('should store a login transaction without walking the other records: the click waits for its own write only', async () => {
+      const { abandoned, live } = await seedAbandoned();
       installFakeProvider();
       const { state } = await clickLogin();
-      const remaining = await keys(elementStore);
-      expect(remaining).to.include.members([live.state, liveForeign.state, state]);
-      expect(remaining).not.to.include.members([expired.state]);
-      expect(remaining).not.to.include(expiredForeign.state);
-      expect(remaining).not.to.include('junk-key');
-      expect(remaining).not.to.include('null-key');
-      expect(await get(state, createStore('pkce-login', 'transactions'))).to.include({ state });
+      expect(await get(state, elementStore)).to.include({ state });
+      expect(await keys(elementStore)).to.include.members([...abandoned, ...live, state]);
     });
   });
 });

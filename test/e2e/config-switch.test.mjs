@@ -31,7 +31,7 @@ const keyOf = (issuer) => `${issuer} ${env.stack.clientId}`;
 /** The stored sessions of the page's origin: key → the record's issuer and client id, and the user. */
 function storedSessions(page) {
   return page.evaluate(() => new Promise((resolve, reject) => {
-    const open = indexedDB.open('pkce-login-sessions');
+    const open = indexedDB.open('pkce-login');
     open.onerror = () => reject(open.error);
     open.onsuccess = () => {
       const db = open.result;
@@ -153,7 +153,7 @@ test("a session stored under another client's key is neither restored nor taken 
   // Provider 1's session filed under provider 2's key (what a configuration switched during a
   // login did before), then announced to the other tabs as provider 2's.
   await first.evaluate(({ from, to }) => new Promise((resolve, reject) => {
-    const open = indexedDB.open('pkce-login-sessions');
+    const open = indexedDB.open('pkce-login');
     open.onerror = () => reject(open.error);
     open.onsuccess = () => {
       const tx = open.result.transaction('sessions', 'readwrite');

@@ -176,7 +176,7 @@ test('session="memory" loses the session on reload', { timeout: 30_000 }, async 
   assert.equal(await page.evaluate(() => window.__element.getAttribute('session')), 'memory');
   const eventsBefore = (await readEvents(page)).length;
   const whileSignedIn = await dumpIndexedDb(page);
-  assert.deepEqual(whileSignedIn['pkce-login-sessions']?.sessions?.keys ?? [], [], `no stored session while signed in: ${JSON.stringify(whileSignedIn)}`);
+  assert.deepEqual(whileSignedIn['pkce-login']?.sessions?.keys ?? [], [], `no stored session while signed in: ${JSON.stringify(whileSignedIn)}`);
   assert.ok(!JSON.stringify(whileSignedIn).includes(token.accessToken), 'the access token is not in IndexedDB while signed in');
 
   await page.reload();
@@ -194,7 +194,7 @@ test('session="memory" loses the session on reload', { timeout: 30_000 }, async 
   await assert.rejects(page.evaluate(() => window.__element.getAccessToken()), /login_required|not signed in/);
 
   const databases = await dumpIndexedDb(page);
-  const sessions = databases['pkce-login-sessions']?.sessions;
+  const sessions = databases['pkce-login']?.sessions;
   assert.deepEqual(sessions?.keys ?? [], [], `no stored session: ${JSON.stringify(databases)}`);
   const dump = JSON.stringify(databases);
   assert.ok(!dump.includes(token.accessToken), 'the access token is nowhere in IndexedDB');

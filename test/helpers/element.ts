@@ -8,7 +8,8 @@
 
 /// <reference types="mocha" />
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
-import { clear, createStore } from 'idb-keyval';
+import { clear } from 'idb-keyval';
+import { objectStore } from '../../src/storage/database.js';
 import sinon from 'sinon';
 import { PkceLogin } from '../../src/pkce-login.component.js';
 import { rememberAddress, restoreAddress } from './address.js';
@@ -127,7 +128,7 @@ export function expectSignedIn(mounted: Mounted): void {
 }
 
 /** The element's session database (see src/session-store.ts), emptied between tests. */
-const sessionStore = createStore('pkce-login-sessions', 'sessions');
+const sessionStore = objectStore('sessions');
 
 /** Empties every store the element writes to. */
 export async function clearStores(): Promise<void> {

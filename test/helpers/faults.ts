@@ -5,6 +5,7 @@
  */
 
 import sinon from 'sinon';
+import { closeDatabase } from '../../src/storage/database.js';
 import type { RecordedRequest } from './provider.js';
 
 /** Rejects the way `fetch` does when `signal` aborts: with the signal's reason. */
@@ -66,9 +67,26 @@ export function paddedJson(members: Record<string, unknown>, bytes: number): str
  */
 export function blockIndexedDb(only?: readonly string[]): sinon.SinonStub {
   const open = indexedDB.open.bind(indexedDB);
-  return sinon
-    .stub(indexedDB, 'open')
-    .callsFake((name: string, version?: number) => (only && !only.includes(name) ? open(name, version) : ({} as IDBOpenDBRequest)));
+  return onFreshConnection(
+    sinon
+      .stub(indexedDB, 'open')
+      .callsFake((name: string, version?: number) => (only && !only.includes(name) ? open(name, version) : ({} as IDBOpenDBRequest))),
+  );
+}
+
+/**
+ * Closes the page's connection to the element's database before a fault on `indexedDB.open`
+ * (the element opens it again, and meets the fault), and again when the fault is restored (a
+ * connection that never opened is not kept for the next test).
+ */
+function onFreshConnection(stub: sinon.SinonStub): sinon.SinonStub {
+  closeDatabase();
+  const restore = stub.restore.bind(stub);
+  stub.restore = () => {
+    restore();
+    closeDatabase();
+  };
+  return stub;
 }
 
 /**
@@ -76,6 +94,7 @@ export function blockIndexedDb(only?: readonly string[]): sinon.SinonStub {
  * profiles). Returns a function that puts it back.
  */
 export function removeIndexedDb(): () => void {
+  closeDatabase();
   const own = Object.getOwnPropertyDescriptor(window, 'indexedDB');
   Object.defineProperty(window, 'indexedDB', { get: () => undefined, configurable: true });
   return () => {
@@ -87,14 +106,14 @@ export function removeIndexedDb(): () => void {
 /** Makes `indexedDB.open` throw, or fail asynchronously (as in some private windows). */
 export function breakIndexedDb(how: 'throws' | 'fails'): sinon.SinonStub {
   if (how === 'throws') {
-    return sinon.stub(indexedDB, 'open').throws(new DOMException('IndexedDB is disabled', 'InvalidStateError'));
+    return onFreshConnection(sinon.stub(indexedDB, 'open').throws(new DOMException('IndexedDB is disabled', 'InvalidStateError')));
   }
-  return sinon.stub(indexedDB, 'open').callsFake(() => {
+  return onFreshConnection(sinon.stub(indexedDB, 'open').callsFake(() => {
     const request = {} as IDBOpenDBRequest;
     setTimeout(() => {
       Object.defineProperty(request, 'error', { value: new DOMException('The user denied permission', 'UnknownError') });
       request.onerror?.(new Event('error'));
     });
     return request;
-  });
+  }));
 }

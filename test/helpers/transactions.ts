@@ -4,13 +4,14 @@
  * provider redirected back.
  */
 
-import { clear, createStore, get, set } from 'idb-keyval';
+import { clear, get, set } from 'idb-keyval';
+import { objectStore } from '../../src/storage/database.js';
 import { resolveConfig } from '../../src/protocol/config.js';
 import { createAuthorizationRequest, type ServerMetadata } from '../../src/protocol/protocol.js';
 import type { TransactionRecord } from '../../src/storage/transaction-store.js';
 import { CLIENT_ID, ISSUER, providerMetadata } from './provider.js';
 
-export const elementStore = createStore('pkce-login', 'transactions');
+export const elementStore = objectStore('transactions');
 
 /**
  * Stores a transaction as `login()` on this page would have, and returns it. The redirect URI

@@ -8,7 +8,7 @@ import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
 import { resolveConfig, type ConfigInput } from '../../src/protocol/config.js';
 import type { PkceLoginError } from '../../src/errors.js';
-import { createAuthorizationRequest, createDpopKey, toPkceLoginError, type ServerMetadata } from '../../src/protocol/protocol.js';
+import { createAuthorizationRequest, createDpopKey, createLoginSecrets, toPkceLoginError, type ServerMetadata } from '../../src/protocol/protocol.js';
 import { hang } from '../helpers/faults.js';
 import { b64u, s256 } from '../helpers/jwt.js';
 import {
@@ -122,7 +122,8 @@ describe('pushed authorization requests (RFC 9126)', () => {
   it('should push dpop_jkt, the thumbprint of the login DPoP key, and keep the key in the record', async () => {
     const provider = installFakeProvider({ [PAR_ENDPOINT]: created() });
     const dpopKey = await createDpopKey();
-    const { url, record } = await request(parMetadata(), {}, { dpopKey });
+    const secrets = await createLoginSecrets(resolveConfig({ issuer: ISSUER, clientId: CLIENT_ID }, PAGE), dpopKey);
+    const { url, record } = await request(parMetadata(), {}, { secrets });
     expect(provider.to(PAR_ENDPOINT)[0]!.body.get('dpop_jkt')).to.equal(await thumbprint(dpopKey.publicKey));
     expect(url.searchParams.has('dpop_jkt')).to.equal(false);
     expect(record.dpopKey).to.equal(dpopKey);

@@ -2,7 +2,8 @@
 // The mix-up defence's registry (issue 12, finding 1): which issuers share a redirect URI.
 // The end-to-end attack is in test/e2e/mixup.test.mjs.
 import { expect, waitUntil } from '@open-wc/testing';
-import { createStore, get, set } from 'idb-keyval';
+import { get, set } from 'idb-keyval';
+import { objectStore } from '../../src/storage/database.js';
 import sinon from 'sinon';
 import {
   REMEMBERED_MS,
@@ -10,11 +11,12 @@ import {
   noteIssSupport,
   otherIssuers,
   registerRedirect,
+  saveRedirect,
 } from '../../src/storage/redirect-registry.js';
 
 const A = 'https://a.example/';
 const B = 'https://b.example/';
-const stored = createStore('pkce-login-redirects', 'issuers');
+const stored = objectStore('issuers');
 
 let counter = 0;
 /** A redirect URI no other test uses (the page's part of the registry is global). */
@@ -33,6 +35,12 @@ function storedAt(uri: string): Promise<unknown> {
   return get(callbackAddress(uri), stored);
 }
 
+/** What an element does when it is configured, then done starting. */
+function configured(element: object, uri: string, issuer: string): void {
+  registerRedirect(element, uri, issuer);
+  saveRedirect(element);
+}
+
 describe('redirect registry', () => {
   afterEach(() => sinon.restore());
 
@@ -45,13 +53,28 @@ describe('redirect registry', () => {
     expect(await otherIssuers([uniqueUri()], A)).to.deep.equal([]);
   });
 
+  it('should write a registration to IndexedDB only when saved, and once', async () => {
+    const uri = uniqueUri();
+    const element = owner();
+    const put = sinon.spy(IDBObjectStore.prototype, 'put');
+    registerRedirect(element, uri, A);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await storedAt(uri), 'not written before saveRedirect').to.equal(undefined);
+    expect(await otherIssuers([uri], B), 'known on the page at once').to.deep.equal([A]);
+    saveRedirect(element);
+    await waitUntil(async () => (await storedAt(uri)) !== undefined);
+    saveRedirect(element);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(put.callCount, 'one write').to.equal(1);
+  });
+
   it('should remember an issuer configured on this origin in IndexedDB, with no more than issuers and times', async () => {
     const uri = uniqueUri();
     const gone = owner();
-    registerRedirect(gone, uri, B);
+    configured(gone, uri, B);
     await waitUntil(async () => (await storedAt(uri)) !== undefined);
     gone.remove();
-    registerRedirect(owner(), uri, A);
+    configured(owner(), uri, A);
     expect(await otherIssuers([uri], A)).to.deep.equal([B]);
     await waitUntil(async () => Object.keys((await storedAt(uri)) as object).length === 2);
     const value = (await storedAt(uri)) as Record<string, unknown>;
@@ -72,15 +95,15 @@ describe('redirect registry', () => {
     const uri = uniqueUri();
     const a = owner();
     const b = owner();
-    registerRedirect(a, uri, A);
-    registerRedirect(b, uri, B);
+    configured(a, uri, A);
+    configured(b, uri, B);
     noteIssSupport(a, A, true);
     noteIssSupport(b, B, true);
     await waitUntil(async () => Object.keys(((await storedAt(uri)) as object | undefined) ?? {}).length === 2);
     expect(warn.callCount, 'both send iss: protected').to.equal(0);
     noteIssSupport(b, B, false);
     noteIssSupport(b, B, false);
-    registerRedirect(owner(), uri, 'https://c.example/');
+    configured(owner(), uri, 'https://c.example/');
     await waitUntil(async () => Object.keys(((await storedAt(uri)) as object | undefined) ?? {}).length === 3);
     expect(warn.callCount).to.equal(1);
     const message = String(warn.firstCall.args[0]);
@@ -91,8 +114,8 @@ describe('redirect registry', () => {
     const warn = sinon.stub(console, 'warn');
     const uri = uniqueUri();
     const a = owner();
-    registerRedirect(a, uri, A);
-    registerRedirect(owner(), uri, A);
+    configured(a, uri, A);
+    configured(owner(), uri, A);
     noteIssSupport(a, A, false);
     await waitUntil(async () => (await storedAt(uri)) !== undefined);
     expect(warn.callCount).to.equal(0);

@@ -113,7 +113,7 @@ describe('indexedDbTransactionStore', () => {
     });
   }
 
-  it('should purge expired and unreadable entries when storing a new record, and keep live ones', async () => {
+  it('should purge expired and unreadable entries when a record is taken out, and keep live ones', async () => {
     const store = indexedDbTransactionStore(kv);
     const expired = record({ createdAt: Date.now() - 700_000, expiresAt: Date.now() - 100_000 });
     const live = record({ clientId: 'another-client' });
@@ -122,10 +122,13 @@ describe('indexedDbTransactionStore', () => {
     await set('junk', { hello: 'world' }, kv);
     const fresh = record();
     await store.put(fresh);
+    expect(await get(expired.state, kv), 'a put writes its record only').to.deep.equal(expired);
+    expect(await get('junk', kv)).to.deep.equal({ hello: 'world' });
+    expect(await store.consume(fresh.state, OWNER)).to.deep.equal(fresh);
     expect(await get(expired.state, kv)).to.equal(undefined);
     expect(await get('junk', kv)).to.equal(undefined);
+    expect(await get(fresh.state, kv)).to.equal(undefined);
     expect(await get(live.state, kv)).to.deep.equal(live);
-    expect(await get(fresh.state, kv)).to.deep.equal(fresh);
   });
 
   it('should give the record to exactly one of two concurrent consumers on one connection', async () => {

@@ -7,7 +7,9 @@
  * end-session endpoint. Nothing here navigates: `navigate` is a callback.
  */
 import { expect, waitUntil } from '@open-wc/testing';
-import { clear, createStore, get, keys } from 'idb-keyval';
+import { clear, get, keys, values } from 'idb-keyval';
+import { closeDatabase, objectStore } from '../../../src/storage/database.js';
+import type { TransactionRecord } from '../../../src/storage/transaction-store.js';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import sinon from 'sinon';
 import {
@@ -112,7 +114,7 @@ class Recorder implements LoginFlowCallbacks {
 }
 
 let clients = 0;
-const sessionStore = createStore('pkce-login-sessions', 'sessions');
+const sessionStore = objectStore('sessions');
 
 interface Flow {
   flow: LoginFlowController;
@@ -254,6 +256,57 @@ describe('LoginFlowController', () => {
     expect(provider.to(DISCOVERY_URL), 'one discovery').to.have.length(1);
     expect(await keys(elementStore), 'one transaction').to.have.length(1);
     expect(f.callbacks.errors).to.deep.equal([]);
+  });
+
+  describe('the work on the path of a page load and of a click (issue 16)', () => {
+    it('should restore a stored session over one IndexedDB connection, reading nothing but the session before signing in', async () => {
+      installFakeProvider();
+      const f = makeFlow();
+      await storeSession(f);
+      // A new page: no connection yet.
+      closeDatabase();
+      const open = sinon.spy(indexedDB, 'open');
+      const transaction = IDBDatabase.prototype.transaction;
+      const log: string[] = [];
+      sinon.stub(IDBDatabase.prototype, 'transaction').callsFake(function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+        log.push(`${typeof args[0] === 'string' ? args[0] : [...args[0]].join()} ${args[1] ?? 'readonly'}${f.callbacks.signIns.length ? ' after the sign-in' : ''}`);
+        return transaction.apply(this, args);
+      });
+      await start(f, 'signed-in');
+      await settle();
+      expect(f.callbacks.signIns).to.deep.equal([{ restored: true, returnTo: undefined }]);
+      expect(open.callCount, 'indexedDB.open calls').to.equal(1);
+      // The mix-up registry's write waits for the end of the start.
+      expect(log).to.deep.equal(['sessions readonly', 'issuers readwrite after the sign-in']);
+    });
+
+    it('should make the login secrets before the click: the click does no crypto work, and each login has its own key and verifier', async () => {
+      installFakeProvider({ [DISCOVERY_URL]: () => json(providerMetadata({ dpop_signing_alg_values_supported: ['ES256'] })) });
+      const f = makeFlow();
+      await start(f, 'signed-out');
+      await settle();
+      const generateKey = sinon.spy(crypto.subtle, 'generateKey');
+      const digest = sinon.spy(crypto.subtle, 'digest');
+      const exportKey = sinon.spy(crypto.subtle, 'exportKey');
+      await f.flow.login({});
+      expect(f.callbacks.navigations).to.have.length(1);
+      expect([generateKey.callCount, digest.callCount, exportKey.callCount], 'crypto calls at the click').to.deep.equal([0, 0, 0]);
+
+      // Back from the provider without logging in (the back-forward cache), then a second login.
+      f.callbacks.current = 'signed-out';
+      await f.flow.login({});
+      expect(f.callbacks.navigations).to.have.length(2);
+      const records = await values<TransactionRecord>(elementStore);
+      expect(records).to.have.length(2);
+      const [first, second] = f.callbacks.navigations.map((url) => records.find((r) => r.state === url.searchParams.get('state'))!);
+      expect(first!.codeVerifier).not.to.equal(second!.codeVerifier);
+      expect(first!.dpopKey?.privateKey).to.be.instanceOf(CryptoKey);
+      expect(second!.dpopKey?.privateKey).to.be.instanceOf(CryptoKey);
+      expect(first!.dpopKey).not.to.equal(second!.dpopKey);
+      const [jkt1, jkt2] = f.callbacks.navigations.map((url) => url.searchParams.get('dpop_jkt'));
+      expect(jkt1).to.be.a('string');
+      expect(jkt1, 'a new DPoP key for each login').not.to.equal(jkt2);
+    });
   });
 
   describe('discovery prefetch', () => {
