@@ -77,6 +77,14 @@ interface PageLogin {
   returnTo: string | undefined;
 }
 
+/** A login's secrets made ahead of its click, for the provider `metadata` describes. */
+interface PreparedSecrets {
+  metadata: ServerMetadata;
+  secrets: Promise<LoginSecrets>;
+  /** The secrets, once made. */
+  ready?: LoginSecrets;
+}
+
 /** Logins completed (or completing) on this page, by client: see {@link sessionKey}. */
 const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
 
@@ -90,8 +98,10 @@ export class LoginFlowController implements ReactiveController {
   #config: ResolvedConfig | undefined;
   #configError: PkceLoginError | undefined;
   #metadataRequest: Promise<ServerMetadata> | undefined;
-  /** The next login's secrets, made ahead of the click for the provider `metadata` describes. */
-  #secrets: { metadata: ServerMetadata; secrets: Promise<LoginSecrets> } | undefined;
+  /** The next login's secrets, made ahead of the click. */
+  #secrets: PreparedSecrets | undefined;
+  /** From a login's click to its navigation (or its end): a second login is ignored. */
+  #loginUnderWay = false;
   #started = false;
   /** From the first connection to the end of the start. */
   #starting = false;
@@ -169,7 +179,7 @@ export class LoginFlowController implements ReactiveController {
   /** Starts a login: see `PkceLogin.login`. Reports failures as one `error`; never rejects. */
   async login(options: LoginOptions): Promise<void> {
     const callbacks = this.#callbacks;
-    if (callbacks.status() === 'signing-in') return;
+    if (callbacks.status() === 'signing-in' || this.#loginUnderWay) return;
     const config = this.#config ?? this.#configure();
     if (!config) return callbacks.error(this.#configError!);
     const returnTo = options.returnTo === undefined ? undefined : sameOriginUrl(options.returnTo, new URL(location.href));
@@ -178,7 +188,14 @@ export class LoginFlowController implements ReactiveController {
     }
     // Before any await: the popup needs the user activation of the click.
     const popup = config.mode === 'popup' ? this.#popup.open() : null;
-    callbacks.setStatus('signing-in');
+    // A redirect login with its discovery and secrets at hand stores its transaction and leaves in
+    // a few milliseconds: it shows its busy view as it leaves, so that no render delays the
+    // navigation. One that waits (for discovery, a push, a popup) shows it at once.
+    const prepared = this.#secrets;
+    const fast = !popup && prepared?.ready !== undefined && !(config.par || prepared.metadata.require_pushed_authorization_requests);
+    const signingIn = () => callbacks.status() !== 'signing-in' && callbacks.setStatus('signing-in');
+    if (!fast) signingIn();
+    this.#loginUnderWay = true;
     // Other tabs must know this issuer uses the redirect URI before its response can arrive.
     saveRedirect(this.#host);
     try {
@@ -203,6 +220,7 @@ export class LoginFlowController implements ReactiveController {
         for (const name of ['invitation', 'organization']) page.searchParams.delete(name);
         replaceAddress(page.href);
       }
+      signingIn();
       if (!popup) return callbacks.navigate(url);
       this.#prepareNextSecrets(config);
       this.#popup.wait(record.state, url, {
@@ -219,6 +237,8 @@ export class LoginFlowController implements ReactiveController {
       this.#settle();
       this.#prepareNextSecrets(config);
       callbacks.error(toPkceLoginError(error));
+    } finally {
+      this.#loginUnderWay = false;
     }
   }
 
@@ -380,6 +400,7 @@ export class LoginFlowController implements ReactiveController {
   /** Resolves the configuration from the current attributes; remembers the error when invalid. */
   #configure(): ResolvedConfig | undefined {
     this.#metadataRequest = undefined;
+    this.#secrets = undefined;
     try {
       const config = resolveConfig(this.#input, new URL(location.href), self.origin);
       if (this.#session.configure(config)) this.#callbacks.signOut('user', true);
@@ -420,9 +441,10 @@ export class LoginFlowController implements ReactiveController {
    */
   #prepareSecrets(config: ResolvedConfig, metadata: ServerMetadata): void {
     const secrets = (async () => createLoginSecrets(config, supportsDpop(metadata) ? await createDpopKey() : undefined))();
+    const prepared: PreparedSecrets = { metadata, secrets };
     // A failure is met again by the login that takes them, and reported there.
-    secrets.catch(() => undefined);
-    this.#secrets = { metadata, secrets };
+    secrets.then((ready) => (prepared.ready = ready)).catch(() => undefined);
+    this.#secrets = prepared;
   }
 
   /** After a login that left the page here (a popup, a failure): the next one's secrets, once discovery is known. */

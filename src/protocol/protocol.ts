@@ -73,7 +73,7 @@ export const MAX_RESPONSE_BYTES = 1 << 20;
  * (oauth4webapi asks for `redirect: 'manual'`): it is an `invalid_response` saying so, whose cause
  * is the response.
  */
-async function boundedFetch(url: string, init: RequestInit, role: Role, config: Transport): Promise<Response> {
+async function boundedFetch(url: string, init: RequestInit, role: Role, config: Transport, bearer: boolean): Promise<Response> {
   let response: Response;
   let body = new Uint8Array(0);
   try {
@@ -111,17 +111,21 @@ async function boundedFetch(url: string, init: RequestInit, role: Role, config: 
           : undefined;
     throw why ? new PkceLoginError('network_error', `${endpoint(role, url)} ${why}`, undefined, error) : error;
   }
-  return new Response(body.length ? body : null, response);
+  return new Response(body.length ? (bearer ? bearerByDefault(response.status, body) : body) : null, response);
 }
 
 /**
  * Options shared by every request to the `role` endpoint: timeout, size limit, messages naming
  * the endpoint, and `http:` for loopback development servers.
+ *
+ * @param dpop the token request's DPoP handle: without one, a token response without
+ *   `token_type` is read as `Bearer` (see {@link bearerByDefault})
  */
-function transport(config: Transport, role: Role) {
+function transport(config: Transport, role: Role, dpop?: DPoPHandle) {
+  const bearer = role === 'token' && !dpop;
   return {
     signal: () => AbortSignal.timeout(config.timeout),
-    [oauth.customFetch]: (url: string, init: RequestInit) => boundedFetch(url, init, role, config),
+    [oauth.customFetch]: (url: string, init: RequestInit) => boundedFetch(url, init, role, config, bearer),
     // Only ever true for loopback hosts: resolveConfig refuses http: anywhere else.
     [oauth.allowInsecureRequests]: config.allowHttp,
   };
@@ -482,23 +486,27 @@ function requireBinding(result: oauth.TokenEndpointResponse, dpop: DPoPHandle | 
 }
 
 /**
- * A successful token response without `token_type`, read as `Bearer` when no DPoP proof was sent.
+ * The body of a successful token response without `token_type`, read as `Bearer` when no DPoP
+ * proof was sent; any other body as it is.
  *
  * RFC 6749 §5.1 requires `token_type`, and oauth4webapi refuses a response without it; some
  * providers omit it all the same (OpenAuth 0.4). Without DPoP the element can only use the access
  * token as a Bearer token (RFC 6750) and would send it so whatever the response said, so nothing
  * is lost by assuming it; every other check stays oauth4webapi's. With DPoP the response is left
  * as it is and refused (`invalid_response`): nothing in it says the token is bound to the key
- * (RFC 9449 §5, see {@link requireBinding}).
+ * (RFC 9449 §5, see {@link requireBinding}). Done on the bytes {@link boundedFetch} has read, so
+ * the response is not read twice.
  */
-async function bearerByDefault(response: Response, dpop: DPoPHandle | undefined): Promise<Response> {
-  if (dpop || response.status !== 200) return response;
-  const body: unknown = await response
-    .clone()
-    .json()
-    .catch(() => undefined);
-  if (!body || typeof body !== 'object' || Array.isArray(body) || 'token_type' in body) return response;
-  return new Response(JSON.stringify({ ...body, token_type: 'Bearer' }), response);
+function bearerByDefault(status: number, body: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  if (status !== 200) return body;
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return body;
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json) || 'token_type' in json) return body;
+  return new TextEncoder().encode(JSON.stringify({ ...json, token_type: 'Bearer' }));
 }
 
 /** The {@link TokenSet} of a token endpoint response; `previous` supplies what a refresh omits. */
@@ -538,12 +546,12 @@ export async function exchangeCode(
   try {
     const result = await withNonceRetry(async () => {
       const response = await oauth.authorizationCodeGrantRequest(as, c, oauth.None(), callbackParams, record.redirectUri, record.codeVerifier, {
-        ...transport(config, 'token'),
+        ...transport(config, 'token', dpop),
         DPoP: dpop,
       });
       context.providerNow = providerClock(response);
       // With maxAge, oauth4webapi requires auth_time and checks it (OIDC Core §3.1.3.7 item 13).
-      return oauth.processAuthorizationCodeResponse(as, c, await bearerByDefault(response, dpop), {
+      return oauth.processAuthorizationCodeResponse(as, c, response, {
         expectedNonce: record.nonce ?? oauth.expectNoNonce,
         requireIdToken: !!record.nonce,
         maxAge: record.maxAge,
@@ -616,12 +624,12 @@ export async function refreshTokens(
   try {
     const result = await withNonceRetry(async () => {
       const response = await oauth.refreshTokenGrantRequest(metadata, c, oauth.None(), tokens.refreshToken!, {
-        ...transport(config, 'token'),
+        ...transport(config, 'token', dpop),
         DPoP: dpop,
         additionalParameters,
       });
       context.providerNow = providerClock(response);
-      return oauth.processRefreshTokenResponse(metadata, c, await bearerByDefault(response, dpop));
+      return oauth.processRefreshTokenResponse(metadata, c, response);
     });
     requireBinding(result, dpop);
     const idClaims = oauth.getValidatedIdTokenClaims(result);

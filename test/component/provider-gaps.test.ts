@@ -17,6 +17,7 @@
  */
 import { expect, waitUntil } from '@open-wc/testing';
 import { LOGOUT_STATE_PREFIX, saveLogoutState } from '../../src/storage/logout-state.js';
+import sinon from 'sinon';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
 import { describeLog, ofType } from '../helpers/events.js';
 import { createDpopKey } from '../../src/protocol/protocol.js';
@@ -316,6 +317,15 @@ describe('provider gaps (issue 13)', () => {
       expect(ofType(outcome.events, 'token')[0]!.detail).to.include({ accessToken: ACCESS_TOKEN, tokenType: 'Bearer' });
       expect(await outcome.el.getAccessToken()).to.equal(ACCESS_TOKEN);
     });
+
+    for (const tokenType of [undefined, 'Bearer']) {
+      it(`should read the token response once with token_type ${String(tokenType)} (issue 16: no second parse on the callback path)`, async () => {
+        const clone = sinon.spy(Response.prototype, 'clone');
+        const outcome = await signIn({ body: { token_type: tokenType } });
+        expectSignedIn(outcome);
+        expect(clone.callCount, 'Response.clone() calls').to.equal(0);
+      });
+    }
 
     it('should refuse it with invalid_response when the token request carried a DPoP proof', async () => {
       const outcome = await signIn({

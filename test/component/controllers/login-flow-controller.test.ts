@@ -309,6 +309,41 @@ describe('LoginFlowController', () => {
     });
   });
 
+  describe('a click with discovery and secrets at hand (issue 16)', () => {
+    it('should store the transaction before it shows signing-in, show it before navigating, and ignore a second click meanwhile', async () => {
+      installFakeProvider();
+      const f = makeFlow();
+      await start(f, 'signed-out');
+      await settle();
+      const put = IDBObjectStore.prototype.put;
+      const statusAtPut: PkceLoginStatus[] = [];
+      sinon.stub(IDBObjectStore.prototype, 'put').callsFake(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+        statusAtPut.push(f.callbacks.current);
+        return put.apply(this, args);
+      });
+      const calls = f.callbacks.calls.length;
+      await Promise.all([f.flow.login({}), f.flow.login({})]);
+      expect(statusAtPut, 'the status when the transaction is written').to.deep.equal(['signed-out']);
+      expect(f.callbacks.calls.slice(calls)).to.deep.equal(['setStatus(signing-in)', 'navigate']);
+      expect(await keys(elementStore), 'one transaction').to.have.length(1);
+    });
+
+    it('should show signing-in at once when the provider requires a pushed request (a network round trip first)', async () => {
+      installFakeProvider({
+        [DISCOVERY_URL]: () => json(providerMetadata({ pushed_authorization_request_endpoint: 'https://op.example/par', require_pushed_authorization_requests: true })),
+        'https://op.example/par': () => json({ request_uri: 'urn:ietf:params:oauth:request_uri:x', expires_in: 60 }, 201),
+      });
+      const f = makeFlow();
+      await start(f, 'signed-out');
+      await settle();
+      const login = f.flow.login({});
+      expect(f.callbacks.current, 'signing in at once').to.equal('signing-in');
+      await login;
+      expect(f.callbacks.navigations).to.have.length(1);
+      expect(f.callbacks.statuses.filter((status) => status === 'signing-in')).to.have.length(1);
+    });
+  });
+
   describe('discovery prefetch', () => {
     it('should prefetch discovery once when signed out, and log in without fetching it again', async () => {
       const provider = installFakeProvider();
