@@ -8,16 +8,14 @@
  * @packageDocumentation
  */
 
+// First: the database opens while everything else evaluates.
+import './storage/open-database-early.js';
 import { PkceLogin } from './pkce-login.component.js';
-import { openDatabase } from './storage/database.js';
 
 export * from './index.js';
 
-if (typeof customElements !== 'undefined') {
-  // A signed-in page reads its session from IndexedDB as soon as the element starts: the
-  // connection opens now, while lit defines, upgrades and renders the element.
-  void openDatabase().catch(() => undefined);
-  if (!customElements.get('pkce-login')) customElements.define('pkce-login', PkceLogin);
+if (typeof customElements !== 'undefined' && !customElements.get('pkce-login')) {
+  customElements.define('pkce-login', PkceLogin);
 }
 
 declare global {

@@ -83,3 +83,26 @@ test('a wrong integrity= hash keeps the bundle from running', { timeout: 30_000 
   assert.equal(await tab.evaluate(() => customElements.get('pkce-login')), undefined, 'the element is not defined');
   assert.equal(await tab.locator(LOGIN_BUTTON).count(), 0, 'nothing rendered');
 });
+
+test('the bundle opens its one IndexedDB database before lit and the element evaluate (issue 16)', { timeout: 30_000 }, async (t) => {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const tab = await context.newPage();
+  await tab.addInitScript(() => {
+    const order = (window.__order = []);
+    const open = IDBFactory.prototype.open;
+    IDBFactory.prototype.open = function (name, ...rest) {
+      order.push(`open ${name}`);
+      return open.call(this, name, ...rest);
+    };
+    const define = CustomElementRegistry.prototype.define;
+    CustomElementRegistry.prototype.define = function (name, ...rest) {
+      order.push(`define ${name}`);
+      return define.call(this, name, ...rest);
+    };
+  });
+  await tab.goto(`${app.origin}/good.html`);
+  await tab.locator(LOGIN_BUTTON).waitFor({ state: 'visible', timeout: 10_000 });
+  await tab.waitForTimeout(200);
+  assert.deepEqual(await tab.evaluate(() => window.__order), ['open pkce-login', 'define pkce-login']);
+});
