@@ -33,7 +33,7 @@ import { sessionKey, type Session } from '../session/session-keeper.js';
 import { holdLock, lockShared } from '../session/session-sync.js';
 import { indexedDbTransactionStore, type TransactionStore } from '../storage/transaction-store.js';
 import { fallbackTransactionStore, webStorageTransactionStore } from '../storage/transaction-store-fallback.js';
-import { noteIssSupport, otherIssuers, registerRedirect, saveRedirect } from '../storage/redirect-registry.js';
+import { noteIssSupport, otherIssuers, registerRedirect, saveRedirect, saveRedirectWhenIdle } from '../storage/redirect-registry.js';
 import { checkLogoutReturn, saveLogoutState } from '../storage/logout-state.js';
 import { POPUP_STATE_PREFIX, relayPopupResponse, type PopupController } from './popup-controller.js';
 import type { SessionController } from './session-controller.js';
@@ -173,7 +173,7 @@ export class LoginFlowController implements ReactiveController {
     // An attribute set to a bad value is reported as at start: quietly (nobody clicked).
     if (!config) this.#callbacks.error(this.#configError!, true);
     else if (!this.#session.active) this.#prefetchMetadata(config);
-    saveRedirect(this.#host);
+    saveRedirectWhenIdle(this.#host);
   }
 
   /** Starts a login: see `PkceLogin.login`. Reports failures as one `error`; never rejects. */
@@ -269,7 +269,7 @@ export class LoginFlowController implements ReactiveController {
       await this.#startWith();
     } finally {
       // Off the restore's and the callback's path: see redirect-registry.ts.
-      saveRedirect(this.#host);
+      saveRedirectWhenIdle(this.#host);
       this.#starting = false;
       if (this.#changedWhileStarting) {
         this.#changedWhileStarting = false;

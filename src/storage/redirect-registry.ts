@@ -14,8 +14,8 @@
  *   global shared by every copy of the bundle on the page);
  * - or an element configured for it on this origin in the last {@link REMEMBERED_MS}, in any tab
  *   (IndexedDB: object store `issuers` of the element's database, written in the background
- *   once the element has started, see {@link saveRedirect}, so that it never delays a restore or
- *   a callback).
+ *   once the element has started and the page is idle, see {@link saveRedirectWhenIdle}, so that
+ *   it never delays a restore or a callback; at once before a login, see {@link saveRedirect}).
  *   A pending login always comes from such an element, so the issuers of pending transactions
  *   are in it too.
  *
@@ -169,6 +169,16 @@ export function saveRedirect(owner: object): void {
     if (issuers) pageRegistry().stored.set(address, issuers);
     warnIfUnprotected(address);
   });
+}
+
+/**
+ * {@link saveRedirect}, once the page is idle (at most two seconds later): the write never
+ * competes with the page's own work, a session's restore or a callback's code exchange.
+ */
+export function saveRedirectWhenIdle(owner: object): void {
+  const save = () => saveRedirect(owner);
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(save, { timeout: 2000 });
+  else setTimeout(save, 500);
 }
 
 /**

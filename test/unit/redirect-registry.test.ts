@@ -12,6 +12,7 @@ import {
   otherIssuers,
   registerRedirect,
   saveRedirect,
+  saveRedirectWhenIdle,
 } from '../../src/storage/redirect-registry.js';
 
 const A = 'https://a.example/';
@@ -66,6 +67,23 @@ describe('redirect registry', () => {
     saveRedirect(element);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(put.callCount, 'one write').to.equal(1);
+  });
+
+  it('should write a registration only once the page is idle with saveRedirectWhenIdle', async () => {
+    const uri = uniqueUri();
+    const element = owner();
+    const idle: (() => void)[] = [];
+    sinon.stub(window, 'requestIdleCallback').callsFake((callback: IdleRequestCallback) => {
+      idle.push(() => callback({ didTimeout: false, timeRemaining: () => 50 }));
+      return idle.length;
+    });
+    registerRedirect(element, uri, A);
+    saveRedirectWhenIdle(element);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await storedAt(uri), 'not written while the page is busy').to.equal(undefined);
+    expect(idle).to.have.length(1);
+    idle[0]!();
+    await waitUntil(async () => (await storedAt(uri)) !== undefined);
   });
 
   it('should remember an issuer configured on this origin in IndexedDB, with no more than issuers and times', async () => {
