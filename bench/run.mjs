@@ -4,9 +4,9 @@
  * prints the tables, checks the targets (issue 16) and writes the same to docs/benchmarks.md.
  *
  * Options (arguments or environment):
- *   --runs N         BENCH_RUNS         timed logins per app and cache (default 7); each is
+ *   --runs N         BENCH_RUNS         timed logins per app and cache (default 9); each is
  *                                      followed by --reloads reloads, the page-load samples
- *   --reloads N      BENCH_RELOADS      reloads of the signed-in page after each login (default 1)
+ *   --reloads N      BENCH_RELOADS      reloads of the signed-in page after each login (default 3)
  *   --trace-runs M   BENCH_TRACE_RUNS   traced logins (and reloads) of ours and the IndexedDB
  *                                      floor in the separate diagnostic pass (default 2; 0: none)
  *   --tabs LIST      BENCH_TABS         tab counts of the many-tabs runs (default 1,5,20; none: skip)
@@ -95,8 +95,8 @@ const { values: args } = parseArgs({
     ours: { type: 'string' },
   },
 });
-const RUNS = positiveInt(args.runs ?? process.env.BENCH_RUNS ?? '7', 'runs', 1);
-const RELOADS = positiveInt(args.reloads ?? process.env.BENCH_RELOADS ?? '1', 'reloads', 1);
+const RUNS = positiveInt(args.runs ?? process.env.BENCH_RUNS ?? '9', 'runs', 1);
+const RELOADS = positiveInt(args.reloads ?? process.env.BENCH_RELOADS ?? '3', 'reloads', 1);
 const TRACE_RUNS = positiveInt(args['trace-runs'] ?? process.env.BENCH_TRACE_RUNS ?? '2', 'trace-runs', 0);
 const TAB_COUNTS = (args.tabs ?? process.env.BENCH_TABS ?? '1,5,20') === 'none'
   ? []

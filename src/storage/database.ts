@@ -11,7 +11,8 @@
  * in the browser process); one connection opened once, as early as possible, costs that once.
  * The stores themselves are used through idb-keyval, with a {@link UseStore} per object store.
  *
- * The connection gives way to an upgrade or a deletion of the database from another tab (it
+ * Created or upgraded, it takes in the records of the databases earlier builds kept
+ * (legacy-databases.ts). The connection gives way to an upgrade or a deletion of the database from another tab (it
  * closes on `versionchange`), and is opened again at the next use. A failed open is tried again
  * at the next use; one that never completes (a blocked upgrade, some private windows) is left to
  * the callers' timeouts.
@@ -22,6 +23,7 @@
  */
 
 import { promisifyRequest, type UseStore } from 'idb-keyval';
+import { migrateLegacyDatabases } from './legacy-databases.js';
 
 /** The database's name. */
 export const DATABASE_NAME = 'pkce-login';
@@ -48,15 +50,19 @@ function forget(opened: Promise<IDBDatabase>): void {
 export function openDatabase(): Promise<IDBDatabase> {
   if (connection) return connection;
   // A throwing `indexedDB.open` (disabled storage) rejects, like a failing one.
+  let upgraded = false;
   const request = new Promise<IDBDatabase>((resolve, reject) => {
     const open = indexedDB.open(DATABASE_NAME, DATABASE_VERSION);
     open.onupgradeneeded = () => {
+      upgraded = true;
       const db = open.result;
       for (const name of OBJECT_STORES) if (!db.objectStoreNames.contains(name)) db.createObjectStore(name);
     };
     promisifyRequest(open).then(resolve, reject);
   });
-  const opened: Promise<IDBDatabase> = request.then((db) => {
+  const opened: Promise<IDBDatabase> = request.then(async (db) => {
+    // Once, at creation or upgrade: the records of earlier builds' databases move in first.
+    if (upgraded) await migrateLegacyDatabases(db);
     // Another tab upgrades or deletes the database: let it, and open again at the next use.
     db.onversionchange = () => {
       db.close();

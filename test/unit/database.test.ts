@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 // The element's one IndexedDB database and the page's one connection to it (issue 16).
-import { expect } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 import { get, set } from 'idb-keyval';
 import sinon from 'sinon';
 import { closeDatabase, DATABASE_NAME, objectStore, openDatabase } from '../../src/storage/database.js';
@@ -13,6 +13,26 @@ function deleteDatabase(): Promise<void> {
     request.onerror = () => reject(request.error ?? new Error('deleteDatabase failed'));
     request.onblocked = () => reject(new Error('deleteDatabase blocked by an open connection'));
   });
+}
+
+/** Creates a database of an earlier build with one store and its records. */
+function createLegacy(name: string, store: string, records: Record<string, unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 1);
+    request.onupgradeneeded = () => {
+      const s = request.result.createObjectStore(store);
+      for (const [key, value] of Object.entries(records)) s.put(value, key);
+    };
+    request.onsuccess = () => {
+      request.result.close();
+      resolve();
+    };
+    request.onerror = () => reject(request.error ?? new Error('open failed'));
+  });
+}
+
+async function databaseNames(): Promise<string[]> {
+  return (await indexedDB.databases()).map((db) => db.name ?? '');
 }
 
 describe('the element database', () => {
@@ -31,8 +51,8 @@ describe('the element database', () => {
       openDatabase(),
     ]);
     expect(await get('s', objectStore('sessions'))).to.equal(2);
-    expect(open.callCount, 'indexedDB.open calls').to.equal(1);
-    expect(open.firstCall.args[0]).to.equal('pkce-login');
+    // (At the database's creation, the look for earlier builds' databases opens those too.)
+    expect(open.args.filter(([name]) => name === 'pkce-login'), 'indexedDB.open calls of the element database').to.have.length(1);
     const db = await openDatabase();
     expect([...db.objectStoreNames].sort()).to.deep.equal(['issuers', 'sessions', 'transactions']);
   });
@@ -69,5 +89,23 @@ describe('the element database', () => {
     open.restore();
     await set('key', 'again', objectStore('sessions'));
     expect(await get('key', objectStore('sessions'))).to.equal('again');
+  });
+
+  it("should take in the sessions and issuers of earlier builds' databases, then delete those databases", async () => {
+    closeDatabase();
+    await deleteDatabase();
+    const session = { version: 1, issuer: 'https://op.example/', clientId: 'c', tokens: { accessToken: 'a', refreshToken: 'r' } };
+    await createLegacy('pkce-login-sessions', 'sessions', { 'https://op.example/ c': session });
+    await createLegacy('pkce-login-redirects', 'issuers', { 'https://app.example/cb': { 'https://op.example/': 1 } });
+    expect(await get('https://op.example/ c', objectStore('sessions')), 'nobody is signed out by the upgrade').to.deep.equal(session);
+    expect(await get('https://app.example/cb', objectStore('issuers'))).to.deep.equal({ 'https://op.example/': 1 });
+    await waitUntil(async () => !(await databaseNames()).some((name) => name.startsWith('pkce-login-')), 'the old databases are deleted');
+  });
+
+  it('should create no database of an earlier build where there was none', async () => {
+    closeDatabase();
+    await deleteDatabase();
+    await openDatabase();
+    expect((await databaseNames()).filter((name) => name.startsWith('pkce-login'))).to.deep.equal(['pkce-login']);
   });
 });
