@@ -8,16 +8,17 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { build } from 'esbuild';
 
 /**
- * The gzip budget of the self-contained bundle, in bytes: 30 KiB, lit, the UI, seven languages
+ * The gzip budget of the self-contained bundle, in bytes: 30.5 KiB, lit, the UI, seven languages
  * and the security review's defences included. The lit rebuild fitted in 24 KiB (24,147 B); the
  * defences of the security review (mix-up registry, account changes, max_age, allowed API
  * origins, token response checks) brought it to about 26.8 KiB, and the first-hour fixes to
  * 28,577 B. Tokens per API, step-up and organizations (issue 15) added 1,446 B (30,023 B): the
  * budget went from 28,672 B to 30,208 B. The page-load and click work of issue 16 (one IndexedDB
- * connection per page, the login secrets made before the click, the mix-up registry's write after
- * the start) added about 480 B: 30,720 B. See the README's "Size".
+ * database and connection per page, opened as the bundle starts, with the move of earlier builds'
+ * databases into it; the login secrets made before the click; the mix-up registry written when
+ * idle) added about 880 B: 31,232 B. See the README's "Size".
  */
-export const GZIP_BUDGET = 30_720;
+export const GZIP_BUDGET = 31_232;
 
 const file = process.argv[2] ?? 'dist/pkce-login.js';
 let code;

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BUNDLE = path.join(root, 'dist', 'pkce-login.js');
-const GZIP_BUDGET = 30_720;
+const GZIP_BUDGET = 31_232;
 
 test(`dist/pkce-login.js is at most ${GZIP_BUDGET} B gzip -9`, async () => {
   const gzip = gzipSync(await readFile(BUNDLE), { level: 9 }).length;
