@@ -31,11 +31,13 @@ export function webStorageTransactionStore(storage: () => Storage): TransactionS
       } catch {
         // corrupt: removed below
       }
-      if (isTransactionRecord(record) && (record.issuer !== owner.issuer || record.clientId !== owner.clientId)) {
+      // A record filed under another state than its own is as corrupt as an unreadable one.
+      const valid = isTransactionRecord(record) && record.state === state ? record : undefined;
+      if (valid && (valid.issuer !== owner.issuer || valid.clientId !== owner.clientId)) {
         return null;
       }
       storage().removeItem(key(state));
-      return isTransactionRecord(record) && record.expiresAt > now ? record : undefined;
+      return valid && valid.expiresAt > now ? valid : undefined;
     },
   };
 }

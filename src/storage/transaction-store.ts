@@ -105,7 +105,8 @@ export function indexedDbTransactionStore(store: UseStore = objectStore('transac
       return store('readwrite', async (s) => {
         const value: unknown = await promisifyRequest(s.get(state));
         if (value === undefined) return undefined;
-        const record = isTransactionRecord(value) ? value : undefined;
+        // A record filed under another state than its own is as corrupt as an unreadable one.
+        const record = isTransactionRecord(value) && value.state === state ? value : undefined;
         if (record && (record.issuer !== owner.issuer || record.clientId !== owner.clientId)) {
           return null;
         }

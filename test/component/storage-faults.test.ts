@@ -125,15 +125,14 @@ describe('<pkce-login> storage faults', () => {
       });
     }
 
-    it('should report invalid_response for a record stored under the state but made for another state', async () => {
+    it('should report state_mismatch for a record stored under the state but made for another state, and delete it', async () => {
       const state = `misfiled-${Math.random().toString(36).slice(2)}`;
       const record = await buildTransaction();
       await set(state, record, elementStore);
       const outcome = await callbackFor(state, record.nonce);
-      // The store gives the record back (its shape is valid); the response's state then fails
-      // the check against the record's own state, before any token request.
-      expectOneError(outcome, 'invalid_response');
-      expect(outcome.provider.to(TOKEN_ENDPOINT), 'token requests').to.have.length(0);
+      // Filed under another state than its own: as corrupt as an unreadable record.
+      await expectStateMismatch(outcome);
+      expect(await get(state, elementStore), 'the corrupt record is gone').to.equal(undefined);
     });
 
     it('should report state_mismatch for an expired record, make no token request, and delete it', async () => {
