@@ -45,21 +45,26 @@ async function entries(db: IDBDatabase, store: string): Promise<[IDBValidKey[], 
 export async function migrateLegacyDatabases(db: IDBDatabase): Promise<void> {
   for (const [name, store] of LEGACY) {
     const legacy = await openExisting(name);
-    if (!legacy) continue;
-    try {
-      const [keys, values] = await entries(legacy, store);
-      if (keys.length) {
-        const target = db.transaction(store, 'readwrite').objectStore(store);
-        // `add` keeps a record the element wrote meanwhile; its ConstraintError is expected.
-        keys.forEach((key, i) => (target.add(values[i], key).onerror = (event) => event.preventDefault()));
-        await promisifyRequest(target.transaction);
-      }
-    } catch {
-      // unreadable: deleted all the same
-    } finally {
-      legacy.close();
-    }
+    if (legacy) await moveRecords(legacy, store, db);
     // Not awaited: a tab of an earlier build holding it open delays the deletion, not the element.
+    // Also where none was found: WebKit keeps the database whose creation was aborted.
     indexedDB.deleteDatabase(name);
+  }
+}
+
+/** Copies `store` of the earlier database `legacy` into `db`, and closes `legacy`. */
+async function moveRecords(legacy: IDBDatabase, store: ObjectStoreName, db: IDBDatabase): Promise<void> {
+  try {
+    const [keys, values] = await entries(legacy, store);
+    if (keys.length) {
+      const target = db.transaction(store, 'readwrite').objectStore(store);
+      // `add` keeps a record the element wrote meanwhile; its ConstraintError is expected.
+      keys.forEach((key, i) => (target.add(values[i], key).onerror = (event) => event.preventDefault()));
+      await promisifyRequest(target.transaction);
+    }
+  } catch {
+    // unreadable: deleted all the same
+  } finally {
+    legacy.close();
   }
 }

@@ -621,12 +621,12 @@ describe('<pkce-login>', () => {
       el.authorizationParams = { prompt: 'login', login_hint: 'ada@example.com', state: 'attacker-state' };
       await untilStatus(el, 'signed-out');
 
-      // Record when the element's IndexedDB write commits, relative to navigate().
+      // Record when the transaction's IndexedDB write commits, relative to navigate().
       const order: string[] = [];
       const transaction = IDBDatabase.prototype.transaction;
       sinon.stub(IDBDatabase.prototype, 'transaction').callsFake(function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
         const tx = transaction.apply(this, args);
-        if (args[1] === 'readwrite') tx.addEventListener('complete', () => order.push('committed'));
+        if (args[0] === 'transactions' && args[1] === 'readwrite') tx.addEventListener('complete', () => order.push('committed'));
         return tx;
       });
       el.onNavigate = () => order.push('navigate');
