@@ -85,6 +85,14 @@ interface PreparedSecrets {
   ready?: LoginSecrets;
 }
 
+/**
+ * A login's secrets (PKCE verifier and challenge; RFC 9449: a new DPoP key for each login, when
+ * the provider supports DPoP).
+ */
+async function newLoginSecrets(config: ResolvedConfig, metadata: ServerMetadata): Promise<LoginSecrets> {
+  return createLoginSecrets(config, supportsDpop(metadata) ? await createDpopKey() : undefined);
+}
+
 /** Logins completed (or completing) on this page, by client: see {@link sessionKey}. */
 const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
 
@@ -196,8 +204,9 @@ export class LoginFlowController implements ReactiveController {
     const signingIn = () => callbacks.status() !== 'signing-in' && callbacks.setStatus('signing-in');
     if (!fast) signingIn();
     this.#loginUnderWay = true;
-    // Other tabs must know this issuer uses the redirect URI before its response can arrive.
-    saveRedirect(this.#host);
+    // Other tabs must know this issuer uses the redirect URI before its response can arrive:
+    // written beside the transaction (a no-op when the start has written it).
+    const registered = saveRedirect(this.#host);
     try {
       const metadata = await this.#metadataFor(config);
       const { url, record } = await createAuthorizationRequest(config, {
@@ -213,6 +222,7 @@ export class LoginFlowController implements ReactiveController {
       } catch (cause) {
         throw new PkceLoginError('storage_unavailable', 'IndexedDB unavailable', undefined, cause);
       }
+      await registered;
       // An invitation is accepted once: it leaves the address, and the next login goes without it.
       if (this.#invitation) {
         this.#invitation = undefined;
@@ -422,37 +432,29 @@ export class LoginFlowController implements ReactiveController {
   #prefetchMetadata(config: ResolvedConfig): void {
     const request = this.#discover(config);
     this.#metadataRequest = request;
-    request.then(
-      (metadata) => {
-        if (this.#metadataRequest === request && this.#callbacks.status() !== 'signing-in') this.#prepareSecrets(config, metadata);
-      },
-      (error: unknown) => {
-        if (this.#metadataRequest !== request) return;
-        this.#metadataRequest = undefined;
-        // A login waiting on this request reports the failure itself.
-        if (this.#callbacks.status() !== 'signing-in') this.#callbacks.error(toPkceLoginError(error), true);
-      },
-    );
+    request.catch((error: unknown) => {
+      if (this.#metadataRequest !== request) return;
+      this.#metadataRequest = undefined;
+      // A login waiting on this request reports the failure itself.
+      if (this.#callbacks.status() !== 'signing-in') this.#callbacks.error(toPkceLoginError(error), true);
+    });
+    this.#prepareNextSecrets(config);
   }
 
   /**
-   * Makes a login's secrets (PKCE verifier and challenge; RFC 9449: a new DPoP key for each
-   * login, when the provider supports DPoP) for the next login to take.
+   * Makes the next login's secrets once discovery is known: at the prefetch, and after a login
+   * that left the page here (a popup, a failure).
    */
-  #prepareSecrets(config: ResolvedConfig, metadata: ServerMetadata): void {
-    const secrets = (async () => createLoginSecrets(config, supportsDpop(metadata) ? await createDpopKey() : undefined))();
-    const prepared: PreparedSecrets = { metadata, secrets };
-    // A failure is met again by the login that takes them, and reported there.
-    secrets.then((ready) => (prepared.ready = ready)).catch(() => undefined);
-    this.#secrets = prepared;
-  }
-
-  /** After a login that left the page here (a popup, a failure): the next one's secrets, once discovery is known. */
   #prepareNextSecrets(config: ResolvedConfig): void {
     const request = this.#metadataRequest;
     void request?.then(
       (metadata) => {
-        if (this.#metadataRequest === request && !this.#secrets) this.#prepareSecrets(config, metadata);
+        if (this.#metadataRequest !== request || this.#secrets) return;
+        const secrets = newLoginSecrets(config, metadata);
+        const prepared: PreparedSecrets = { metadata, secrets };
+        // A failure is met again by the login that takes them, and reported there.
+        secrets.then((ready) => (prepared.ready = ready)).catch(() => undefined);
+        this.#secrets = prepared;
       },
       () => undefined,
     );
@@ -462,9 +464,7 @@ export class LoginFlowController implements ReactiveController {
   #takeSecrets(config: ResolvedConfig, metadata: ServerMetadata): Promise<LoginSecrets> {
     const prepared = this.#secrets;
     this.#secrets = undefined;
-    if (prepared?.metadata === metadata) return prepared.secrets;
-    this.#prepareSecrets(config, metadata);
-    return this.#takeSecrets(config, metadata);
+    return prepared?.metadata === metadata ? prepared.secrets : newLoginSecrets(config, metadata);
   }
 
   #metadataFor(config: ResolvedConfig): Promise<ServerMetadata> {

@@ -49,8 +49,8 @@ interface PageEntry {
   issuer: string;
   /** Whether its provider advertises `authorization_response_iss_parameter_supported`; unknown before discovery. */
   sendsIss: boolean | undefined;
-  /** Whether it was written to IndexedDB (see {@link saveRedirect}). */
-  saved: boolean;
+  /** Its write to IndexedDB, once started (see {@link saveRedirect}). */
+  saved: Promise<void> | undefined;
 }
 
 /** The page's part of the registry: one per page, whatever the number of copies of the bundle. */
@@ -152,23 +152,25 @@ export function registerRedirect(owner: object, redirectUri: string, issuer: str
   const previous = entryOf(owner);
   if (previous?.address === address && previous.issuer === issuer) return;
   if (previous) registry.entries.delete(previous);
-  registry.entries.add({ owner: new WeakRef(owner), address, issuer, sendsIss: undefined, saved: false });
+  registry.entries.add({ owner: new WeakRef(owner), address, issuer, sendsIss: undefined, saved: undefined });
 }
 
 /**
  * Writes the registration of `owner` (see {@link registerRedirect}) to IndexedDB for this
- * origin's other pages, in the background (never awaited, never failing), once per registration.
- * The element calls it when its start (restore, callback) is over, and before a login.
+ * origin's other pages, once per registration. The element calls it when its start (restore,
+ * callback) is over, and before a login, which waits for it before leaving the page: the login's
+ * response must find its issuer there.
+ *
+ * @returns the write's end (it never rejects); at once without a registration
  */
-export function saveRedirect(owner: object): void {
+export function saveRedirect(owner: object): Promise<void> {
   const entry = entryOf(owner);
-  if (!entry || entry.saved) return;
-  entry.saved = true;
+  if (!entry) return Promise.resolve();
   const { address, issuer } = entry;
-  void store(address, issuer, Date.now()).then((issuers) => {
+  return (entry.saved ??= store(address, issuer, Date.now()).then((issuers) => {
     if (issuers) pageRegistry().stored.set(address, issuers);
     warnIfUnprotected(address);
-  });
+  }));
 }
 
 /**
@@ -176,7 +178,7 @@ export function saveRedirect(owner: object): void {
  * competes with the page's own work, a session's restore or a callback's code exchange.
  */
 export function saveRedirectWhenIdle(owner: object): void {
-  const save = () => saveRedirect(owner);
+  const save = () => void saveRedirect(owner);
   if (typeof requestIdleCallback === 'function') requestIdleCallback(save, { timeout: 2000 });
   else setTimeout(save, 500);
 }

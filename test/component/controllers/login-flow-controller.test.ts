@@ -329,6 +329,29 @@ describe('LoginFlowController', () => {
       expect(await keys(elementStore), 'one transaction').to.have.length(1);
     });
 
+    it('should write its redirect registration (the mix-up registry) before it leaves for the provider, when the start has not', async () => {
+      installFakeProvider();
+      // The page never idles: the start's deferred write does not happen.
+      const own = Object.getOwnPropertyDescriptor(window, 'requestIdleCallback');
+      Object.defineProperty(window, 'requestIdleCallback', { configurable: true, value: () => 0 });
+      try {
+        const f = makeFlow({ redirectUri: `${location.origin}/registry-${Date.now()}/cb` });
+        await start(f, 'signed-out');
+        await settle();
+        const transaction = IDBDatabase.prototype.transaction;
+        sinon.stub(IDBDatabase.prototype, 'transaction').callsFake(function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+          const tx = transaction.apply(this, args);
+          if (args[0] === 'issuers' && args[1] === 'readwrite') tx.addEventListener('complete', () => f.callbacks.calls.push('registry written'));
+          return tx;
+        });
+        await f.flow.login({});
+        expect(f.callbacks.calls.filter((call) => call === 'registry written' || call === 'navigate')).to.deep.equal(['registry written', 'navigate']);
+      } finally {
+        if (own) Object.defineProperty(window, 'requestIdleCallback', own);
+        else delete (window as { requestIdleCallback?: unknown }).requestIdleCallback;
+      }
+    });
+
     it('should show signing-in at once when the provider requires a pushed request (a network round trip first)', async () => {
       installFakeProvider({
         [DISCOVERY_URL]: () => json(providerMetadata({ pushed_authorization_request_endpoint: 'https://op.example/par', require_pushed_authorization_requests: true })),
