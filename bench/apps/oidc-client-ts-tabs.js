@@ -9,6 +9,7 @@
 // Tells the bench: `token` at the login, at a page load with a stored user and at every renewal;
 // `login` (`restored: true`) at a page load with a stored user; `renew-error` when a renewal fails.
 import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
+import { oidcClientPage } from './oidc-client-ts-page.js';
 
 const redirectUri = location.origin + location.pathname;
 const manager = new UserManager({
@@ -36,24 +37,4 @@ manager.events.addSilentRenewError((error) => {
   document.dispatchEvent(new CustomEvent('renew-error', { detail: String(error?.message ?? error) }));
 });
 
-const params = new URLSearchParams(location.search);
-if (params.has('state')) {
-  manager.signinRedirectCallback().then(
-    (user) => {
-      history.replaceState(null, '', redirectUri);
-      signedIn(user, false);
-    },
-    (error) => document.body.append(String(error)),
-  );
-} else {
-  manager.getUser().then((user) => {
-    if (user && !user.expired) {
-      signedIn(user, true);
-      return;
-    }
-    const button = document.createElement('button');
-    button.textContent = 'Log in';
-    button.onclick = () => manager.signinRedirect();
-    document.body.append(button);
-  });
-}
+oidcClientPage(manager, redirectUri, signedIn);
