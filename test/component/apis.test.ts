@@ -33,7 +33,7 @@ import {
   type Handler,
   type RecordedRequest,
 } from '../helpers/provider.js';
-import type { PkceLoginError } from '../../src/errors.js';
+import { rejection } from '../helpers/rejection.js';
 
 const ONE = 'https://one.api.example';
 const TWO = 'https://two.api.example';
@@ -124,12 +124,6 @@ function authorizationOf(requests: RecordedRequest[]): string[] {
   return requests.map((r) => r.headers.get('authorization') ?? '');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<PkceLoginError> {
-  return promise.then(
-    () => expect.fail('expected a rejection'),
-    (error: unknown) => error as PkceLoginError,
-  );
-}
 
 describe('apis: tokens per API (issue 15)', () => {
   useHarness();

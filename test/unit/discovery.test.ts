@@ -7,7 +7,6 @@
 import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
 import { resolveConfig, type ConfigInput, type ResolvedConfig } from '../../src/protocol/config.js';
-import { PkceLoginError } from '../../src/errors.js';
 import { discover } from '../../src/protocol/protocol.js';
 import { hang } from '../helpers/faults.js';
 import { opaqueRedirect } from '../helpers/redirects.js';
@@ -21,6 +20,7 @@ import {
   providerMetadata,
   type Handler,
 } from '../helpers/provider.js';
+import { rejection } from '../helpers/rejection.js';
 
 const RFC8414_URL = 'https://op.example/.well-known/oauth-authorization-server';
 /** What the browser gives for OpenAuth's 404, which has no Access-Control-Allow-Origin. */
@@ -31,15 +31,6 @@ function config(input: Partial<ConfigInput> = {}): ResolvedConfig {
   return resolveConfig({ issuer: ISSUER, clientId: CLIENT_ID, ...input }, new URL('https://app.example/callback'));
 }
 
-async function rejection(promise: Promise<unknown>): Promise<PkceLoginError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, String(error)).to.be.instanceOf(PkceLoginError);
-    return error as PkceLoginError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('discover', () => {
   afterEach(() => sinon.restore());

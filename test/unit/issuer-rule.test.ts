@@ -8,10 +8,10 @@
  */
 import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
-import { PkceLoginError } from '../../src/errors.js';
 import { resolveConfig, type ConfigInput, type ResolvedConfig } from '../../src/protocol/config.js';
 import { createAuthorizationRequest, discover, exchangeCode, validateCallback } from '../../src/protocol/protocol.js';
 import { AUTHORIZATION_ENDPOINT, CLIENT_ID, installFakeProvider, json, providerMetadata, TOKEN_ENDPOINT, tokenBody } from '../helpers/provider.js';
+import { rejection } from '../helpers/rejection.js';
 
 const PAGE = new URL('https://app.example/callback');
 
@@ -19,15 +19,6 @@ function config(input: ConfigInput): ResolvedConfig {
   return resolveConfig({ clientId: CLIENT_ID, ...input }, PAGE);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<PkceLoginError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, String(error)).to.be.instanceOf(PkceLoginError);
-    return error as PkceLoginError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('the issuer and its trailing slash', () => {
   afterEach(() => sinon.restore());

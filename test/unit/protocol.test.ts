@@ -34,6 +34,7 @@ import {
   userinfoBody,
   type Handler,
 } from '../helpers/provider.js';
+import { rejection } from '../helpers/rejection.js';
 
 const PAGE = new URL('https://app.example/callback');
 
@@ -41,16 +42,6 @@ function config(input: Partial<ConfigInput> = {}): ResolvedConfig {
   return resolveConfig({ issuer: ISSUER, clientId: CLIENT_ID, ...input }, PAGE);
 }
 
-/** Resolves with the PkceLoginError `promise` rejects with; fails if it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<PkceLoginError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, String(error)).to.be.instanceOf(PkceLoginError);
-    return error as PkceLoginError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function thrown(fn: () => unknown): PkceLoginError {
   try {
