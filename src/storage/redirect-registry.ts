@@ -96,7 +96,10 @@ function remembered(value: unknown, now: number): StoredIssuers {
   return issuers;
 }
 
-/** Records `issuer` on `address` in IndexedDB; resolves to the issuers remembered there. */
+/**
+ * Records `issuer` on `address` in IndexedDB; resolves to the issuers remembered there once the
+ * write is committed (a login leaves the page right after).
+ */
 function store(address: string, issuer: string, now: number): Promise<string[] | undefined> {
   return run('readwrite', async (s) => {
     const issuers = remembered(await promisifyRequest(s.get(address)), now);
@@ -105,6 +108,7 @@ function store(address: string, issuer: string, now: number): Promise<string[] |
       issuers[issuer] = now;
       s.put(issuers, address);
     }
+    await promisifyRequest(s.transaction);
     return Object.keys(issuers);
   });
 }
