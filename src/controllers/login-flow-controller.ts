@@ -93,8 +93,11 @@ async function newLoginSecrets(config: ResolvedConfig, metadata: ServerMetadata)
   return createLoginSecrets(config, supportsDpop(metadata) ? await createDpopKey() : undefined);
 }
 
-/** Logins completed (or completing) on this page, by client: see {@link sessionKey}. */
-const pageLogins = new Map<string, Promise<PageLogin | undefined>>();
+/**
+ * Logins completed (or completing) on this page, by client (see {@link sessionKey}), with the
+ * authorization response each came from.
+ */
+const pageLogins = new Map<string, { response: string; login: Promise<PageLogin | undefined> }>();
 
 /** Runs one element's login flow. */
 export class LoginFlowController implements ReactiveController {
@@ -314,10 +317,15 @@ export class LoginFlowController implements ReactiveController {
     // In a login popup: the page that opened it completes the login.
     if (callback && relayPopupResponse(callback.params)) callback = undefined;
     // One exchange per callback, shared by every element of this page for the same client
-    // (two widgets, or a framework mounting the element twice).
+    // (two widgets, or a framework mounting the element twice): the first element to start takes
+    // it on, the others wait for its outcome. (Another tab with the same callback is kept apart
+    // by the transaction, taken out once, and the lock held over the exchange.)
     const key = sessionKey(config);
-    if (callback) pageLogins.set(key, this.#completeLogin(config, callback.params, callback.location));
-    const login = await pageLogins.get(key);
+    const response = callback?.params.toString();
+    if (callback && response !== pageLogins.get(key)?.response) {
+      pageLogins.set(key, { response: callback.params.toString(), login: this.#completeLogin(config, callback.params, callback.location) });
+    }
+    const login = await pageLogins.get(key)?.login;
     if (login) {
       // The element that completed the login has stored and announced the session already.
       if (login.session ? await this.#session.begin(login.session, false, config) : await this.#session.restore()) {
