@@ -18,6 +18,7 @@ import {
   mount,
   settle,
   untilLoginOrError,
+  untilNavigated,
   untilStatus,
   useHarness,
   type Mounted,
@@ -89,7 +90,7 @@ async function expectCallbackFailure(outcome: Outcome, code: string) {
 async function expectLoginWorks(el: Mounted['el']): Promise<void> {
   const before = el.navigated.length;
   button(el).click();
-  await waitUntil(() => el.navigated.length > before, 'no navigation', { interval: 5 });
+  await untilNavigated(el, before + 1);
   const url = el.navigated[before]!;
   expect(url.origin + url.pathname).to.equal(AUTHORIZATION_ENDPOINT);
   const record = await storedTransaction(url.searchParams.get('state')!);

@@ -632,7 +632,7 @@ describe('<pkce-login>', () => {
       el.onNavigate = () => order.push('navigate');
 
       button(el).click();
-      await waitUntil(() => el.navigated.length === 1, 'no navigation');
+      await waitUntil(() => el.navigated.length === 1, 'no navigation', { timeout: 3000, interval: 5 });
       expect(order).to.deep.equal(['committed', 'navigate']);
       expect(el.status).to.equal('signing-in');
       expect(ofType(events, 'error')).to.have.length(0);

@@ -18,6 +18,7 @@ import {
   mount,
   settle,
   untilLoginOrError,
+  untilNavigated,
   untilStatus,
   useHarness,
   DEFAULT_ATTRIBUTES,
@@ -261,7 +262,7 @@ describe('<pkce-login> protocol faults', () => {
         const mounted = await mount();
         await settle();
         button(mounted.el).click();
-        await waitUntil(() => mounted.el.navigated.length === 1, describeLog(mounted.events), { interval: 5 });
+        await untilNavigated(mounted.el, 1, describeLog(mounted.events));
         expect(ofType(mounted.events, 'error')).to.have.length(0);
       });
     }

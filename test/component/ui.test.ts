@@ -8,7 +8,7 @@ import type { PkceLogin } from '../../src/pkce-login.component.js';
 import { SessionKeeper } from '../../src/session/session-keeper.js';
 import { pageWith, setAddress, withResponse } from '../helpers/address.js';
 import { COLOR_SCHEMES, preferredColorScheme, useColorScheme } from '../helpers/color-scheme.js';
-import { create, DEFAULT_ATTRIBUTES, mount, part, untilStatus, useHarness, type Mounted } from '../helpers/element.js';
+import { create, DEFAULT_ATTRIBUTES, mount, part, untilNavigated, untilStatus, useHarness, type Mounted } from '../helpers/element.js';
 import { ofType, untilEvent } from '../helpers/events.js';
 import {
   AUTHORIZATION_ENDPOINT,
@@ -181,7 +181,7 @@ describe('<pkce-login> UI', () => {
       expect(parseFloat(focus.outlineWidth)).to.be.at.least(2);
 
       await sendKeys({ press: 'Enter' });
-      await waitUntil(() => el.navigated.length === 1, 'no navigation to the provider');
+      await untilNavigated(el);
       expect(el.navigated[0]!.href.startsWith(`${AUTHORIZATION_ENDPOINT}?`)).to.equal(true);
       expect(el.navigated[0]!.searchParams.get('code_challenge_method')).to.equal('S256');
     });
@@ -281,7 +281,7 @@ describe('<pkce-login> UI', () => {
         await untilStatus(el, 'signed-out');
         expect(label(el, 'login')).to.equal('Se connecter');
         button(el).click();
-        await waitUntil(() => el.navigated.length === 1, 'no navigation to the provider');
+        await untilNavigated(el);
         expect(el.navigated[0]!.searchParams.get('ui_locales')).to.equal('fr');
       } finally {
         document.documentElement.lang = lang;

@@ -65,6 +65,16 @@ export function part(el: PkceLogin, name: string): HTMLElement | null {
   return el.shadowRoot!.querySelector(`[part~="${name}"]`);
 }
 
+/**
+ * Waits until the element has navigated `count` times in all. A click's navigation follows two
+ * IndexedDB commits (the transaction and the redirect registry), which a loaded machine can
+ * stretch well past a second: the same budget as {@link untilStatus}. How fast it is, is the
+ * bench's subject (`npm run bench`), not these tests'.
+ */
+export async function untilNavigated(el: TestPkceLogin, count = 1, message = 'no navigation to the provider'): Promise<void> {
+  await waitUntil(() => el.navigated.length >= count, message, { timeout: 3000, interval: 5 });
+}
+
 export async function untilStatus(el: PkceLogin, status: string, timeout = 3000): Promise<void> {
   await waitUntil(() => el.status === status, `status stayed "${el.status}", expected "${status}"`, { timeout, interval: 5 });
   await el.updateComplete;
