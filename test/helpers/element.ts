@@ -72,7 +72,14 @@ export function part(el: PkceLogin, name: string): HTMLElement | null {
  * bench's subject (`npm run bench`), not these tests'.
  */
 export async function untilNavigated(el: TestPkceLogin, count = 1, message = 'no navigation to the provider'): Promise<void> {
-  await waitUntil(() => el.navigated.length >= count, message, { timeout: 3000, interval: 5 });
+  const start = performance.now();
+  try {
+    await waitUntil(() => el.navigated.length >= count, message, { timeout: 3000, interval: 5 });
+  } catch (error) {
+    // Where the login stopped, for a failure seen only on a loaded machine.
+    const waited = Math.round(performance.now() - start);
+    throw new Error(`${(error as Error).message} (status "${el.status}" after ${waited} ms)`, { cause: error });
+  }
 }
 
 export async function untilStatus(el: PkceLogin, status: string, timeout = 3000): Promise<void> {
