@@ -73,6 +73,15 @@ class WebKitLauncher extends WebdriverLauncher {
     await super.stop();
     await this.#webkit?.close();
   }
+
+  /**
+   * No heartbeat. The base launcher sends `getTitle` every 60 s to keep a remote session alive,
+   * whatever command is in flight; WebKitWebDriver 2.50 does not queue classic commands, and a
+   * `getTitle` that comes during a navigation takes over its wait, so the navigation never
+   * answers (WebKit bug 323447, fixed in 2.54): "Timed out stopping the browser page", then the
+   * run aborts. A local driver has no idle timeout to keep alive.
+   */
+  setupHeartbeat() {}
 }
 
 /** @param {{ scheme?: 'light' | 'dark' }} [options] */
