@@ -5,6 +5,7 @@ import { expect, waitUntil } from '@open-wc/testing';
 import { get, set } from 'idb-keyval';
 import { objectStore } from '../../src/storage/database.js';
 import sinon from 'sinon';
+import { withRequestIdleCallback } from '../helpers/idle.js';
 import {
   REMEMBERED_MS,
   callbackAddress,
@@ -72,41 +73,30 @@ describe('redirect registry', () => {
     const uri = uniqueUri();
     const element = owner();
     const idle: (() => void)[] = [];
-    // Replaced outright: WebKit has no requestIdleCallback to stub.
-    const own = Object.getOwnPropertyDescriptor(window, 'requestIdleCallback');
-    Object.defineProperty(window, 'requestIdleCallback', {
-      configurable: true,
-      value: (callback: IdleRequestCallback) => idle.push(() => callback({ didTimeout: false, timeRemaining: () => 50 })),
-    });
-    try {
-      registerRedirect(element, uri, A);
-      saveRedirectWhenIdle(element);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await storedAt(uri), 'not written while the page is busy').to.equal(undefined);
-      expect(idle).to.have.length(1);
-      idle[0]!();
-      await waitUntil(async () => (await storedAt(uri)) !== undefined);
-    } finally {
-      if (own) Object.defineProperty(window, 'requestIdleCallback', own);
-      else delete (window as { requestIdleCallback?: unknown }).requestIdleCallback;
-    }
+    await withRequestIdleCallback(
+      (callback) => idle.push(() => callback({ didTimeout: false, timeRemaining: () => 50 })),
+      async () => {
+        registerRedirect(element, uri, A);
+        saveRedirectWhenIdle(element);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(await storedAt(uri), 'not written while the page is busy').to.equal(undefined);
+        expect(idle).to.have.length(1);
+        idle[0]!();
+        await waitUntil(async () => (await storedAt(uri)) !== undefined);
+      },
+    );
   });
 
   it('should write a registration half a second later where there is no requestIdleCallback (Safari)', async () => {
     const uri = uniqueUri();
     const element = owner();
-    const own = Object.getOwnPropertyDescriptor(window, 'requestIdleCallback');
-    Object.defineProperty(window, 'requestIdleCallback', { configurable: true, value: undefined });
-    try {
+    await withRequestIdleCallback(undefined, async () => {
       registerRedirect(element, uri, A);
       saveRedirectWhenIdle(element);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await storedAt(uri), 'not written at once').to.equal(undefined);
       await waitUntil(async () => (await storedAt(uri)) !== undefined, 'written after the delay', { timeout: 2000 });
-    } finally {
-      if (own) Object.defineProperty(window, 'requestIdleCallback', own);
-      else delete (window as { requestIdleCallback?: unknown }).requestIdleCallback;
-    }
+    });
   });
 
   it('should remember an issuer configured on this origin in IndexedDB, with no more than issuers and times', async () => {

@@ -35,6 +35,7 @@ import {
   REFRESH_TOKEN,
 } from '../../helpers/provider.js';
 import { clearTransactions, elementStore } from '../../helpers/transactions.js';
+import { withRequestIdleCallback } from '../../helpers/idle.js';
 
 const REVOCATION_ENDPOINT = 'https://op.example/revoke';
 const ID_TOKEN = 'id-token-flow';
@@ -332,9 +333,7 @@ describe('LoginFlowController', () => {
     it('should write its redirect registration (the mix-up registry) before it leaves for the provider, when the start has not', async () => {
       installFakeProvider();
       // The page never idles: the start's deferred write does not happen.
-      const own = Object.getOwnPropertyDescriptor(window, 'requestIdleCallback');
-      Object.defineProperty(window, 'requestIdleCallback', { configurable: true, value: () => 0 });
-      try {
+      await withRequestIdleCallback(() => 0, async () => {
         const f = makeFlow({ redirectUri: `${location.origin}/registry-${Date.now()}/cb` });
         await start(f, 'signed-out');
         await settle();
@@ -346,10 +345,7 @@ describe('LoginFlowController', () => {
         });
         await f.flow.login({});
         expect(f.callbacks.calls.filter((call) => call === 'registry written' || call === 'navigate')).to.deep.equal(['registry written', 'navigate']);
-      } finally {
-        if (own) Object.defineProperty(window, 'requestIdleCallback', own);
-        else delete (window as { requestIdleCallback?: unknown }).requestIdleCallback;
-      }
+      });
     });
 
     it('should show signing-in at once when the provider requires a pushed request (a network round trip first)', async () => {
