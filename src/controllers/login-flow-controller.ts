@@ -321,9 +321,11 @@ export class LoginFlowController implements ReactiveController {
     // it on, the others wait for its outcome. (Another tab with the same callback is kept apart
     // by the transaction, taken out once, and the lock held over the exchange.)
     const key = sessionKey(config);
-    const response = callback?.params.toString();
-    if (callback && response !== pageLogins.get(key)?.response) {
-      pageLogins.set(key, { response: callback.params.toString(), login: this.#completeLogin(config, callback.params, callback.location) });
+    if (callback) {
+      const response = callback.params.toString();
+      if (response !== pageLogins.get(key)?.response) {
+        pageLogins.set(key, { response, login: this.#completeLogin(config, callback.params, callback.location) });
+      }
     }
     const login = await pageLogins.get(key)?.login;
     if (login) {

@@ -97,8 +97,8 @@ function remembered(value: unknown, now: number): StoredIssuers {
 }
 
 /**
- * Records `issuer` on `address` in IndexedDB; resolves to the issuers remembered there once the
- * write is committed (a login leaves the page right after).
+ * Records `issuer` on `address` in IndexedDB; resolves to the issuers remembered there once a
+ * write is committed (a login leaves the page right after), or once read when none was needed.
  */
 function store(address: string, issuer: string, now: number): Promise<string[] | undefined> {
   return run('readwrite', async (s) => {
@@ -107,8 +107,8 @@ function store(address: string, issuer: string, now: number): Promise<string[] |
     if (seen === undefined || now - seen >= REWRITE_AFTER_MS) {
       issuers[issuer] = now;
       s.put(issuers, address);
+      await promisifyRequest(s.transaction);
     }
-    await promisifyRequest(s.transaction);
     return Object.keys(issuers);
   });
 }
