@@ -124,7 +124,6 @@ function authorizationOf(requests: RecordedRequest[]): string[] {
   return requests.map((r) => r.headers.get('authorization') ?? '');
 }
 
-
 describe('apis: tokens per API (issue 15)', () => {
   useHarness();
 
